@@ -1,0 +1,3 @@
+"""FodiFood: an open restaurant platform."""
+
+__version__ = "0.1.0"

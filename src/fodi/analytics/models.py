@@ -1,0 +1,1 @@
+"""Every table of the analytics service (imported by the migrations' metadata)."""

@@ -1,0 +1,1 @@
+"""Every table of the backend service (imported by the migrations' metadata)."""

@@ -1,0 +1,1 @@
+"""The platform core: settings, database, errors, auth, logging, metrics."""

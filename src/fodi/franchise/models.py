@@ -1,0 +1,1 @@
+"""Every table of the franchise service (imported by the migrations' metadata)."""

@@ -1,0 +1,1 @@
+"""Every table of the nexus service (imported by the migrations' metadata)."""

@@ -1,0 +1,175 @@
+"""The platform core: settings, URLs, errors, tokens, the app factory and migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from fodi.core import migrations
+from fodi.core.app import create_service_app
+from fodi.core.db import Database, async_database_url
+from fodi.core.deps import AdminDep
+from fodi.core.errors import Conflict, Unauthorized
+from fodi.core.security import TokenClaims, TokenCodec, hash_password, verify_password
+from fodi.core.settings import InsecureConfigurationError, Settings
+from tests.support import asgi_client, bearer
+
+
+def test_settings_nest_per_service_and_honour_seed_names(
+    clean_environment: pytest.MonkeyPatch,
+) -> None:
+    clean_environment.setenv("BACKEND__PORT", "3100")
+    clean_environment.setenv("DATABASE_URL", "postgresql://me@db/fodi")
+    clean_environment.setenv("CORS_ORIGINS", "http://a.example, http://b.example")
+    settings = Settings()
+    assert settings.backend.port == 3100
+    assert settings.effective_database_url == "postgresql://me@db/fodi"
+    assert settings.cors_origins == ["http://a.example", "http://b.example"]
+
+
+def test_development_keeps_a_generated_secret_and_production_refuses(tmp_path: Path) -> None:
+    dev = Settings(FODI_ENV="development", FODI_VAR_DIR=tmp_path)
+    first = dev.jwt_secret_value
+    assert len(first) >= 32
+    assert Settings(FODI_ENV="development", FODI_VAR_DIR=tmp_path).jwt_secret_value == first
+    assert (tmp_path / "secrets" / "jwt_secret").stat().st_mode & 0o777 == 0o600
+    with pytest.raises(InsecureConfigurationError):
+        _ = Settings(FODI_ENV="production", FODI_VAR_DIR=tmp_path).jwt_secret_value
+    with pytest.raises(InsecureConfigurationError):
+        _ = Settings(
+            FODI_ENV="production", JWT_SECRET="your-secret-key-change-this-in-production"
+        ).jwt_secret_value
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://user@host/db", "postgresql+asyncpg://user@host/db"),
+        ("postgres://user:pw@host:5433/db", "postgresql+asyncpg://user:pw@host:5433/db"),
+        ("sqlite:///var/fodi.db", "sqlite+aiosqlite:///var/fodi.db"),
+    ],
+)
+def test_database_urls_map_to_async_drivers(given: str, expected: str) -> None:
+    assert async_database_url(given) == expected
+
+
+def test_unknown_database_is_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported database"):
+        async_database_url("mysql://root@localhost/db")
+
+
+def test_passwords_hash_with_argon2id() -> None:
+    hashed = hash_password("correct horse")
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, "correct horse")
+    assert not verify_password(hashed, "wrong horse")
+    assert not verify_password("not-a-hash", "correct horse")
+
+
+def test_tokens_carry_the_original_claims_and_expire() -> None:
+    codec = TokenCodec("x" * 32, ttl_seconds=60)
+    claims = TokenClaims(user_id="u1", email="a@b.c", role="admin")
+    assert codec.verify(codec.issue(claims)) == claims
+    stale = codec.issue(claims, now=datetime.now(UTC) - timedelta(minutes=5))
+    with pytest.raises(Unauthorized):
+        codec.verify(stale)
+    with pytest.raises(Unauthorized):
+        TokenCodec("y" * 32).verify(codec.issue(claims))
+
+
+class Echo(BaseModel):
+    quantity: int
+
+
+async def test_app_factory_speaks_problem_json(settings: Settings, db: Database) -> None:
+    router = APIRouter()
+
+    @router.post("/echo")
+    async def echo(body: Echo) -> Echo:
+        if body.quantity == 409:
+            raise Conflict("already there", extra={"allowed": ["a"]})
+        return body
+
+    @router.get("/admin-only")
+    async def admin_only(claims: AdminDep) -> dict[str, str]:
+        return {"user": claims.user_id}
+
+    @router.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    app = create_service_app(
+        service="test", title="t", settings=settings, routers=[router], database=db
+    )
+    async with asgi_client(app) as client:
+        bad = await client.post(
+            "/echo", content=b"{not json", headers={"content-type": "application/json"}
+        )
+        assert bad.status_code == 400
+        assert bad.headers["content-type"] == "application/problem+json"
+        assert bad.json()["error"].startswith("Invalid request")
+
+        conflict = await client.post("/echo", json={"quantity": 409})
+        assert conflict.status_code == 409
+        assert conflict.json() == {
+            "type": "https://fodifood.dev/problems/conflict",
+            "title": "Conflict",
+            "status": 409,
+            "detail": "already there",
+            "error": "already there",
+            "allowed": ["a"],
+        }
+
+        missing = await client.get("/admin-only")
+        assert (missing.status_code, missing.json()["error"]) == (
+            401,
+            "Authorization header required",
+        )
+        forbidden = await client.get("/admin-only", headers=bearer("u1", role="user"))
+        assert (forbidden.status_code, forbidden.json()["error"]) == (403, "Admin access required")
+        allowed = await client.get("/admin-only", headers=bearer("u1", role="admin"))
+        assert allowed.json() == {"user": "u1"}
+
+        crash = await client.get("/boom")
+        assert crash.status_code == 500
+        assert "secret" not in crash.text
+
+        unknown = await client.get("/nowhere")
+        assert unknown.status_code == 404
+        assert unknown.json()["status"] == 404
+
+        metrics = await client.get("/metrics")
+        assert (
+            'http_requests_total{method="POST",route="/echo",service="test",status="409"}'
+            in metrics.text
+        )
+
+        preflight = await client.options(
+            "/echo",
+            headers={
+                "Origin": "http://localhost:3000",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "Authorization, Content-Type",
+            },
+        )
+        assert preflight.status_code == 200
+        assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+
+
+async def test_rolled_back_fixture_sees_its_own_writes(db: Database) -> None:
+    async with db.session() as session:
+        value = (await session.execute(text("SELECT 1"))).scalar_one()
+    assert value == 1
+
+
+async def test_migrations_reach_head_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    await migrations.upgrade(url)
+    assert await migrations.current_revision(url) is not None
+    await migrations.downgrade(url, "base")
+    assert await migrations.current_revision(url) is None
