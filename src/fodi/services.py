@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fodi.core.settings import ServiceSection, Settings
+from fodi.core.sections import ServiceSection
+from fodi.core.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)

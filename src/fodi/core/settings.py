@@ -13,8 +13,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from fodi.analytics.config import AnalyticsSettings
+from fodi.backend.config import BackendSettings
+from fodi.franchise.config import FranchiseSettings
+from fodi.gateway.config import GatewaySettings
+from fodi.nexus.config import NexusSettings
 
 # Values that shipped as defaults in the original systems: never accepted in production.
 KNOWN_INSECURE_SECRETS = frozenset(
@@ -36,38 +42,6 @@ class Environment(StrEnum):
 
 class InsecureConfigurationError(RuntimeError):
     """Production was asked to start with a missing or well-known secret."""
-
-
-class ServiceSection(BaseModel):
-    """What every service section has: where it listens."""
-
-    host: str = "127.0.0.1"
-    port: int
-
-
-class BackendSettings(ServiceSection):
-    port: int = 3000
-    # The user id the demo data's admin gets, so the README can print a login.
-    demo_admin_email: str = "admin@fodifood.local"
-    demo_admin_password: str = "admin12345"  # noqa: S105 (demo data only; seed-demo refuses production)
-    max_order_items: int = 50
-    max_item_quantity: int = 100
-
-
-class GatewaySettings(ServiceSection):
-    port: int = 8000
-
-
-class NexusSettings(ServiceSection):
-    port: int = 8100
-
-
-class AnalyticsSettings(ServiceSection):
-    port: int = 8200
-
-
-class FranchiseSettings(ServiceSection):
-    port: int = 8300
 
 
 def _split_csv(value: object) -> object:
@@ -101,6 +75,32 @@ class Settings(BaseSettings):
         ],
         alias="CORS_ORIGINS",
     )
+
+    # The seed's orchestrator variables (seed 001), read flat as the original documents them.
+    orchestrator_enabled: bool = Field(default=True, alias="ORCHESTRATOR_ENABLED")
+    orchestrator_managed: bool | None = Field(default=None, alias="ORCHESTRATOR_MANAGED")
+    go_backend_binary: str | None = Field(
+        default=None, validation_alias=AliasChoices("GO_BACKEND_BINARY", "GO_BACKEND_BIN")
+    )
+    go_backend_url: str | None = Field(default=None, alias="GO_BACKEND_URL")
+    health_check_interval: float | None = Field(default=None, alias="HEALTH_CHECK_INTERVAL")
+    health_check_timeout: float | None = Field(default=None, alias="HEALTH_CHECK_TIMEOUT")
+    auto_restart: bool | None = Field(default=None, alias="AUTO_RESTART")
+    max_restart_attempts: int | None = Field(default=None, alias="MAX_RESTART_ATTEMPTS")
+    backend_working_dir: str | None = Field(default=None, alias="BACKEND_WORKING_DIR")
+    admin_token: SecretStr | None = Field(default=None, alias="ADMIN_TOKEN")
+
+    # Language models (optional everywhere; every engine works offline without them).
+    llm_provider: str | None = Field(default=None, alias="LLM_PROVIDER")
+    llm_base_url: str | None = Field(default=None, alias="LLM_BASE_URL")
+    llm_api_key: SecretStr | None = Field(default=None, alias="LLM_API_KEY")
+    llm_model: str | None = Field(default=None, alias="LLM_MODEL")
+    llm_timeout: float = Field(default=20.0, alias="LLM_TIMEOUT")
+    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    groq_api_key: SecretStr | None = Field(default=None, alias="GROQ_API_KEY")
+    groq_model: str = Field(default="llama-3.1-8b-instant", alias="GROQ_MODEL")
+    gemini_api_key: SecretStr | None = Field(default=None, alias="GEMINI_API_KEY")
+    gemini_model: str = Field(default="gemini-2.0-flash", alias="GEMINI_MODEL")
 
     backend: BackendSettings = BackendSettings()
     gateway: GatewaySettings = GatewaySettings()
