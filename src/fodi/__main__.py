@@ -1,0 +1,5 @@
+"""`python -m fodi` is the `fodi` command."""
+
+from fodi.cli import main
+
+main()
