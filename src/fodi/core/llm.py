@@ -59,12 +59,16 @@ class OpenAICompatibleClient:
     api_key: str | None = None
     timeout: float = 20.0
     provider: str = "openai-compatible"
+    transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
     _http: httpx.AsyncClient = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         self._http = httpx.AsyncClient(
-            base_url=self.base_url.rstrip("/"), headers=headers, timeout=self.timeout
+            base_url=self.base_url.rstrip("/"),
+            headers=headers,
+            timeout=self.timeout,
+            transport=self.transport,
         )
 
     async def complete(
@@ -98,6 +102,7 @@ class GeminiClient:
     base_url: str = DEFAULT_BASE_URLS["gemini"]
     timeout: float = 20.0
     provider: str = "gemini"
+    transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
     _http: httpx.AsyncClient = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -105,6 +110,7 @@ class GeminiClient:
             base_url=self.base_url.rstrip("/"),
             headers={"x-goog-api-key": self.api_key},
             timeout=self.timeout,
+            transport=self.transport,
         )
 
     async def complete(
