@@ -9,7 +9,6 @@ import uvicorn
 
 from fodi.analytics.cli import app as analytics_app
 from fodi.backend.cli import seed_demo, user_app
-from fodi.core import migrations
 from fodi.core.cli_support import console, fail, run
 from fodi.core.logging import configure_logging
 from fodi.core.settings import load_settings
@@ -66,6 +65,8 @@ def migrate(
     revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
 ) -> None:
     """Apply the database migrations (SQLite or PostgreSQL, per DATABASE_URL)."""
+    from fodi.core import migrations  # Alembic is heavy: only this command needs it
+
     settings = load_settings()
     url = settings.effective_database_url
     run(migrations.upgrade(url, revision))
