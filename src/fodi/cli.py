@@ -14,6 +14,7 @@ from fodi.core.logging import configure_logging
 from fodi.core.settings import load_settings
 from fodi.franchise.cli import app as franchise_app
 from fodi.franchise.cli import ledger_app
+from fodi.gateway.cli import app as gateway_app
 from fodi.nexus.cli import app as nexus_app
 from fodi.services import SERVICES
 from fodi.supervisor.cli import ctl_app, up
@@ -28,6 +29,7 @@ app.command("seed-demo")(seed_demo)
 app.command("up")(up)
 app.add_typer(user_app, name="user")
 app.add_typer(ctl_app, name="ctl")
+app.add_typer(gateway_app, name="gateway")
 app.add_typer(nexus_app, name="nexus")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(franchise_app, name="franchise")
@@ -56,7 +58,9 @@ def serve(
         workers=workers,
         log_config=None,
         access_log=False,
-        ws_max_size=64 * 1024,
+        # Above the gateway's own frame limit, so an oversized frame gets an `error` frame
+        # from the gateway rather than a bare close from the server.
+        ws_max_size=2 * 1024 * 1024,
     )
 
 

@@ -1,0 +1,1 @@
+"""The gateway's HTTP surface (``/api/v1``, ``/health``, ``/notify``)."""

@@ -1,0 +1,1 @@
+"""The assistant: offline rules for Russian and English, live answers, optional LLM."""
