@@ -1,17 +1,17 @@
 """Prometheus metrics: HTTP request counts and latency for every service, and ``/metrics``.
 
+The app factory's middleware calls :func:`record_request` once per request.
+
 Metric objects are module-level (one registry per process); the ``service`` label tells the
 services apart when several apps share a process, as they do in tests.
 """
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 HTTP_REQUESTS = Counter(
     "http_requests_total",
@@ -37,33 +37,12 @@ def _route_template(scope: Scope) -> str:
     return "unmatched"
 
 
-class MetricsMiddleware:
-    """Counts and times each HTTP request by its route template (not its raw path)."""
-
-    def __init__(self, app: ASGIApp, service: str) -> None:
-        self.app = app
-        self.service = service
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_and_record(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_record)
-        finally:
-            route = _route_template(scope)
-            method = scope["method"]
-            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
+def record_request(service: str, scope: Scope, status: int, seconds: float) -> None:
+    """Count and time one HTTP request by its route template (not its raw path)."""
+    route = _route_template(scope)
+    method = scope["method"]
+    HTTP_REQUESTS.labels(service, method, route, str(status)).inc()
+    HTTP_LATENCY.labels(service, method, route).observe(seconds)
 
 
 async def metrics_endpoint(_request: Request) -> Response:
