@@ -1,0 +1,109 @@
+"""``POST /api/v1/pos``: the original POS command objects, unchanged, in their envelope.
+
+``{"RegisterNode": {...}}``, ``{"RecordSale": {...}}``, ``{"WhitelistPos": {...}}``,
+``{"GetNetworkStats": null}``, ``{"GetWalletBalance": "<address>"}``, ``{"GetNodeInfo": n}``.
+Unlike the original (always 200, no key) a caller needs a valid POS or admin key, and
+failures carry their real HTTP status.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from fodi.core.db import Database
+from fodi.core.errors import AppError, BadRequest
+from fodi.franchise import flows
+from fodi.franchise.auth.roles import Permission
+from fodi.franchise.auth.service import Principal
+from fodi.franchise.deps import READERS, api_key, get_state, require_any
+from fodi.franchise.envelope import API_PREFIX, error_response, ok
+from fodi.franchise.network import service as network
+from fodi.franchise.sales.router import record_sale
+from fodi.franchise.state import FranchiseState
+from fodi.franchise.wallets import service as wallets
+
+router = APIRouter(prefix=API_PREFIX, tags=["pos"])
+MAX_BODY = 256 * 1024
+
+
+@router.post("/pos", summary="The original POS command API")
+async def pos_command(request: Request) -> JSONResponse:
+    # No FastAPI dependencies on the hottest route: the session is opened here (it takes a
+    # connection only if a query runs; a RecordSale with a cached key runs none here).
+    database: Database = request.app.state.db
+    try:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            raise BadRequest("Request too large")
+        async with database.session() as session:
+            state = await get_state(request, session)
+            token = api_key(request.headers.get("x-api-key"), request.headers.get("authorization"))
+            principal = await state.keys.resolve(session, token)
+            command, payload = _parse(body)
+            data = await _dispatch(request, state, session, principal, command, payload)
+    except AppError as exc:
+        return error_response(exc)
+    return ok(data)
+
+
+def _parse(body: bytes) -> tuple[str, Any]:
+    try:
+        parsed = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest("Invalid request") from exc
+    if not isinstance(parsed, dict) or len(parsed) != 1:
+        raise BadRequest("Invalid request")
+    ((command, payload),) = parsed.items()
+    return command, payload
+
+
+async def _dispatch(
+    request: Request,
+    state: FranchiseState,
+    session: Any,
+    principal: Principal,
+    command: str,
+    payload: Any,
+) -> Any:
+    if command == "RecordSale":
+        return await record_sale(request, state, session, principal, payload)
+    if command == "RegisterNode":
+        principal.require(Permission.MANAGE_NODES)
+        if not isinstance(payload, dict):
+            raise BadRequest("Invalid request")
+        node = await flows.register_node(
+            state,
+            session,
+            payload.get("owner_address"),  # type: ignore[arg-type]
+            payload.get("node_type"),  # type: ignore[arg-type]
+            payload.get("city"),  # type: ignore[arg-type]
+        )
+        return {"node_id": node.node_id}
+    if command == "WhitelistPos":
+        principal.require(Permission.MANAGE_NODES)
+        if not isinstance(payload, dict):
+            raise BadRequest("Invalid request")
+        node_id = payload.get("node_id")
+        if node_id is not None and (isinstance(node_id, bool) or not isinstance(node_id, int)):
+            raise BadRequest("node_id must be an integer")
+        await flows.whitelist_pos(state, session, payload.get("pos_id"), node_id)  # type: ignore[arg-type]
+        return {"message": "POS system whitelisted"}
+    if command == "GetNetworkStats":
+        require_any(principal, *READERS)
+        return await flows.network_stats(state, session)
+    if command == "GetWalletBalance":
+        require_any(principal, *READERS)
+        if not isinstance(payload, str):
+            raise BadRequest("Invalid request")
+        return {"address": payload, "balance": await wallets.balance(session, payload)}
+    if command == "GetNodeInfo":
+        require_any(principal, *READERS)
+        if isinstance(payload, bool) or not isinstance(payload, int):
+            raise BadRequest("Invalid request")
+        node = await network.get_node(session, payload)
+        return network.node_json(node, await network.pos_systems(session, payload))
+    raise BadRequest("Invalid request")

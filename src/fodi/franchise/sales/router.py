@@ -1,0 +1,76 @@
+"""REST for sales, and the one way every route records a sale (batched or direct)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from fodi.core.deps import SessionDep
+from fodi.core.errors import AppError, Forbidden, NotFound
+from fodi.franchise import flows
+from fodi.franchise.auth.roles import Permission
+from fodi.franchise.auth.service import Principal
+from fodi.franchise.deps import READERS, PrincipalDep, StateDep, require_any
+from fodi.franchise.envelope import API_PREFIX, ok
+from fodi.franchise.sales.batcher import SaleBatcher
+from fodi.franchise.sales.models import FranchiseSale
+from fodi.franchise.sales.service import parse_sale
+from fodi.franchise.state import FranchiseState
+
+router = APIRouter(prefix=API_PREFIX, tags=["sales"])
+
+
+async def record_sale(
+    request: Request,
+    state: FranchiseState,
+    session: Any,
+    principal: Principal,
+    payload: Any,
+) -> dict[str, Any]:
+    """Authorise, validate and record one RecordSale payload; raises the refusal."""
+    principal.require(Permission.PROCESS_TRANSACTIONS)
+    command = parse_sale(payload, state.config)
+    if principal.pos_id is not None and principal.pos_id != command.pos_id:
+        raise Forbidden(f"This key belongs to POS {principal.pos_id!r}")
+    batcher: SaleBatcher | None = request.app.state.sale_batcher
+    if batcher is not None:
+        await session.close()  # the batch has its own transaction; free the connection
+        outcome = await batcher.submit(state, command)
+    else:
+        (outcome,) = await flows.record_sales(state, session, [command])
+    if isinstance(outcome, AppError):
+        raise outcome
+    return outcome
+
+
+@router.post("/sales", status_code=201, summary="RecordSale (REST form)")
+async def post_sale(
+    request: Request, state: StateDep, session: SessionDep, principal: PrincipalDep
+) -> JSONResponse:
+    payload = await request.json()
+    outcome = await record_sale(request, state, session, principal, payload)
+    return ok(outcome, status=200 if outcome.get("replayed") else 201)
+
+
+@router.get("/sales/{sale_id}")
+async def get_sale(
+    sale_id: str, state: StateDep, session: SessionDep, principal: PrincipalDep
+) -> JSONResponse:
+    require_any(principal, *READERS)
+    sale = await session.get(FranchiseSale, sale_id)
+    if sale is None:
+        raise NotFound("Sale not found")
+    minting = dict(sale.minting.items())
+    return ok(
+        {
+            "sale_id": sale.sale_id,
+            "node_id": sale.node_id,
+            "pos_id": sale.pos_id,
+            "price_subunits": sale.price_subunits,
+            "minting": minting,
+            "ledger_index": sale.ledger_index,
+            "created_at": sale.created_at.isoformat(),
+        }
+    )
