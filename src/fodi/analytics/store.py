@@ -19,27 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fodi.analytics.models import Payment
 
-COLUMNS = (
-    "id",
-    "external_id",
-    "created_at",
-    "amount",
-    "amount_refunded",
-    "currency",
-    "status",
-    "customer_id",
-    "customer_email",
-    "card_brand",
-    "payment_method",
-    "location",
-    "description",
-    "fee",
-    "metadata",
-    "order_id",
-    "source",
-)
 STAGING = "analytics_payments_staging"
 PAYMENTS_TABLE = cast(Table, Payment.__table__)
+# Row tuples follow the table's own column order, so a new column cannot be forgotten here.
+COLUMNS = tuple(column.name for column in PAYMENTS_TABLE.columns)
 
 PaymentRow = tuple[Any, ...]  # values in COLUMNS order; metadata as a dict
 

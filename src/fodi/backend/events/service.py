@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -13,6 +11,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fodi.backend.events.models import OutboxEvent
+from fodi.core.signals import Signal
 
 # One arbitrary, fixed key for pg_advisory_xact_lock: "outbox" in ASCII.
 OUTBOX_LOCK_KEY = 0x6F7574626F78
@@ -83,23 +82,8 @@ def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-class OutboxSignal:
-    """Wakes this process's event streams right after a commit wrote events.
-
-    Streams also poll, so events written by other processes (workers, the CLI) arrive too.
-    """
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def notify(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, seconds: float) -> None:
-        waiting = self._event
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(waiting.wait(), seconds)
+# Wakes this process's event streams right after a commit wrote events.
+OutboxSignal = Signal
 
 
 __all__ = ["OUTBOX_LOCK_KEY", "OutboxSignal", "envelope", "events_after", "latest_id", "record"]
