@@ -24,6 +24,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/fodi migrate
 	$(BIN)/fodi seed-demo --once
+	$(BIN)/fodi analytics demo --rows 5000
 	$(BIN)/fodi up
 
 test: install

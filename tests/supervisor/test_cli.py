@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import signal
@@ -161,11 +160,7 @@ def _ctl_commands_and_exit_codes(url: str) -> None:
     assert ctl("status", url=f"http://127.0.0.1:{free_port()}")[0] == 3  # unreachable
 
 
-@pytest.mark.skipif(
-    os.environ.get("FODI_TEST_FULL_PLATFORM") != "1"
-    or any(importlib.util.find_spec(f"fodi.{name}.app") is None for name in SUPERVISED),
-    reason="starts every service (a minute on a busy machine): set FODI_TEST_FULL_PLATFORM=1",
-)
+@pytest.mark.slow
 def test_fodi_up_runs_the_real_services(tmp_path: Path) -> None:
     ports = {f"{name.upper()}__PORT": str(free_port()) for name in ("gateway", *SUPERVISED)}
     env = _environment(tmp_path, **ports)

@@ -67,5 +67,7 @@ def configure_logging(*, level: str = "INFO", as_json: bool = False) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
-    # Access lines are our own middleware's job (with timing and the request id).
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Access lines are our own middleware's job (with timing and the request id), and the
+    # services' HTTP clients would otherwise log every call they make.
+    for name in ("uvicorn.access", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(numeric_level, logging.WARNING))

@@ -116,6 +116,8 @@ class EventConsumer:
                 log.exception("event consumer failed")
                 self.last_error = f"{exc.__class__.__name__}: {exc}"
             self.connected.clear()
-            log.info("event stream reconnecting", reason=self.last_error, pause=pause)
+            # The backend is often still starting: only a persistent outage deserves a warning.
+            report = log.warning if pause >= self.reconnect_max else log.debug
+            report("event stream reconnecting", reason=self.last_error, pause=pause)
             await asyncio.sleep(pause)
             pause = min(pause * 2, self.reconnect_max)
