@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import secrets
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -61,7 +62,7 @@ class ObservabilityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        request_id = _header(scope, b"x-request-id") or _next_request_id()
         started = time.perf_counter()
         status = 500
 
@@ -90,6 +91,16 @@ class ObservabilityMiddleware:
                 ms=round(elapsed * 1000, 2),
             )
             structlog.contextvars.reset_contextvars(**tokens)
+
+
+# Request ids: a random prefix per process and a counter, unique across processes and a
+# fraction of uuid4's cost (this runs on every request).
+_REQUEST_ID_PREFIX = secrets.token_hex(6)
+_request_counter = itertools.count(1)
+
+
+def _next_request_id() -> str:
+    return f"{_REQUEST_ID_PREFIX}{next(_request_counter):010x}"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

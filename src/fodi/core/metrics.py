@@ -8,6 +8,8 @@ services apart when several apps share a process, as they do in tests.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,12 +39,25 @@ def _route_template(scope: Scope) -> str:
     return "unmatched"
 
 
+# The labelled children, looked up once per (service, method, route, status): prometheus
+# client's labels() validates and hashes its arguments on every call, which costs more than
+# the increment itself on a hot path.
+_children: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
+
+
 def record_request(service: str, scope: Scope, status: int, seconds: float) -> None:
     """Count and time one HTTP request by its route template (not its raw path)."""
-    route = _route_template(scope)
-    method = scope["method"]
-    HTTP_REQUESTS.labels(service, method, route, str(status)).inc()
-    HTTP_LATENCY.labels(service, method, route).observe(seconds)
+    key = (service, scope["method"], _route_template(scope), status)
+    children = _children.get(key)
+    if children is None:
+        _, method, route, _ = key
+        children = _children[key] = (
+            HTTP_REQUESTS.labels(service, method, route, str(status)),
+            HTTP_LATENCY.labels(service, method, route),
+        )
+    counter, histogram = children
+    counter.inc()
+    histogram.observe(seconds)
 
 
 async def metrics_endpoint(_request: Request) -> Response:

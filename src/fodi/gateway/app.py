@@ -81,6 +81,7 @@ def create_app(
         llm=LLMFallback(llm) if llm is not None else None,
     )
     app.state.events = None
+    app.router.routes.insert(0, public.fast_menu_route())
     app.add_exception_handler(BackendError, _on_backend_error)
     return app
 
