@@ -131,8 +131,22 @@ async def test_chat_keeps_session_context(client: httpx.AsyncClient) -> None:
     assert other["understood"] is False  # a new session has nothing to follow up on
 
 
+async def test_payment_questions_need_an_analyst_role(app: FastAPI) -> None:
+    """Payments name customers: a shopper's token (role user) is refused."""
+    async with asgi_client(app, **bearer("shopper")) as shopper:
+        for path, body in (
+            ("/api/query", {"question": "revenue"}),
+            ("/api/chat", {"message": "revenue"}),
+        ):
+            refused = await shopper.post(path, json=body)
+            assert refused.status_code == 403
+            assert refused.json()["error"] == "Analyst access required"
+    async with asgi_client(app, **bearer("owner", "business_owner")) as owner:
+        assert (await owner.post("/api/query", json={"question": "revenue"})).status_code == 200
+
+
 async def test_context_clear(app: FastAPI) -> None:
-    async with asgi_client(app, **bearer("carol")) as carol:
+    async with asgi_client(app, **bearer("carol", "manager")) as carol:
         await carol.post("/api/query", json={"question": "revenue in Tokyo"})
         assert (await carol.post("/api/query", json={"question": "and by month?"})).json()[
             "understood"
@@ -147,26 +161,33 @@ async def test_context_clear(app: FastAPI) -> None:
 
 async def test_audit_log_is_per_user_and_complete_for_admins(app: FastAPI) -> None:
     async with (
-        asgi_client(app, **bearer("erin")) as erin,
+        asgi_client(app, **bearer("erin", "manager")) as erin,
         asgi_client(app, **bearer("root", "admin")) as admin,
     ):
         await erin.post("/api/query", json={"question": "revenue last month"})
-        await erin.post("/api/query", json={"question": "sql: DELETE FROM payments"})
+        typed = await erin.post("/api/query", json={"question": "sql: SELECT 1"})
+        assert typed.status_code == 403  # typing SQL is for administrators only
+        await admin.post("/api/query", json={"question": "sql: DELETE FROM payments"})
         await admin.post("/api/query", json={"question": "how many payments"})
         mine = (await erin.get("/api/queries")).json()
         assert {entry["user_id"] for entry in mine} == {"erin"}
-        assert len(mine) == 2
-        refused = next(e for e in mine if e["question"].startswith("sql:"))
-        assert refused["success"] is False
-        assert "guard" in refused["error_message"]
-        good = next(e for e in mine if e["question"] == "revenue last month")
+        assert len(mine) == 1
+        good = mine[0]
+        assert good["question"] == "revenue last month"
         assert good["success"]
         assert good["generated_sql"].startswith("SELECT")
         everyone = await admin.get("/api/queries", params={"limit": 1})
         assert everyone.headers["X-Total-Count"] == "3"
         assert len(everyone.json()) == 1
+        refused = next(
+            e
+            for e in (await admin.get("/api/queries", params={"user_id": "root"})).json()
+            if e["question"].startswith("sql:")
+        )
+        assert refused["success"] is False
+        assert "guard" in refused["error_message"]
         only_erin = (await admin.get("/api/queries", params={"user_id": "erin"})).json()
-        assert len(only_erin) == 2
+        assert len(only_erin) == 1
 
 
 async def test_examples_crud_validates_sql_and_roles(app: FastAPI) -> None:
@@ -207,8 +228,8 @@ async def test_examples_crud_validates_sql_and_roles(app: FastAPI) -> None:
 async def test_each_user_is_rate_limited(settings: Settings, seeded_db: Database) -> None:
     app = build_app(settings, seeded_db, rate_limit_burst=3, rate_limit_per_minute=6)
     async with (
-        asgi_client(app, **bearer("gina")) as gina,
-        asgi_client(app, **bearer("hank")) as hank,
+        asgi_client(app, **bearer("gina", "manager")) as gina,
+        asgi_client(app, **bearer("hank", "manager")) as hank,
     ):
         for _ in range(3):
             assert (await gina.post("/api/query", json={"question": "revenue"})).status_code == 200

@@ -216,7 +216,7 @@ async def test_postgres_reader_role_and_read_only_transaction(db: Database) -> N
 
 
 async def test_attacks_over_http_change_nothing(app: FastAPI) -> None:
-    async with asgi_client(app, **bearer("mallory")) as http:
+    async with asgi_client(app, **bearer("mallory", "admin")) as http:
         before = (await http.post("/api/query", json={"question": "how many payments"})).json()
         for sql in ATTACKS[:30]:
             response = await http.post("/api/query", json={"question": f"sql: {sql}"})

@@ -154,7 +154,7 @@ async def test_one_retry_with_the_error(
 ) -> None:
     app = build_app(_settings(settings, fake_model, "openai"), seeded_db, engine="llm")
     fake_model.answers += ["SELECT totl FROM payments", REVENUE_SQL]
-    async with asgi_client(app, **bearer("jan")) as http:
+    async with asgi_client(app, **bearer("jan", "manager")) as http:
         body = (await http.post("/api/query", json={"question": "revenue please"})).json()
     assert body["understood"]
     assert body["error"] is None
@@ -163,7 +163,7 @@ async def test_one_retry_with_the_error(
     assert "column 'totl' does not exist" in retry_prompt
     # Two failures: the error is reported, no third call.
     fake_model.answers += ["SELECT totl FROM payments", "SELECT nope FROM payments"]
-    async with asgi_client(app, **bearer("jan")) as http:
+    async with asgi_client(app, **bearer("jan", "manager")) as http:
         body = (await http.post("/api/query", json={"question": "revenue again"})).json()
     assert body["error"]
     assert "nope" in body["error"]
@@ -174,7 +174,7 @@ async def test_a_hostile_model_cannot_write(
     settings: Settings, seeded_db: Database, fake_model: FakeModel
 ) -> None:
     app = build_app(_settings(settings, fake_model, "openai"), seeded_db, engine="llm")
-    async with asgi_client(app, **bearer("kim")) as http:
+    async with asgi_client(app, **bearer("kim", "admin")) as http:
         before = (
             await http.post(
                 "/api/query", json={"question": "sql: SELECT count(*) AS n FROM payments"}
@@ -209,7 +209,7 @@ async def test_auto_uses_the_model_only_for_what_the_parser_does_not_understand(
     settings: Settings, seeded_db: Database, fake_model: FakeModel
 ) -> None:
     app = build_app(_settings(settings, fake_model, "openai"), seeded_db, engine="auto")
-    async with asgi_client(app, **bearer("lee")) as http:
+    async with asgi_client(app, **bearer("lee", "manager")) as http:
         offline = (await http.post("/api/query", json={"question": "revenue last month"})).json()
         assert offline["engine"] == "offline"
         assert fake_model.requests == []
@@ -231,7 +231,7 @@ async def test_an_unreachable_model_is_a_clean_answer(
         update={"llm_provider": "openai-compatible", "llm_base_url": f"http://127.0.0.1:{dead}/v1"}
     )
     app = build_app(broken, seeded_db, engine="llm")
-    async with asgi_client(app, **bearer("max")) as http:
+    async with asgi_client(app, **bearer("max", "manager")) as http:
         response = await http.post("/api/query", json={"question": "revenue"})
     assert response.status_code == 200
     assert response.json()["understood"] is False

@@ -35,6 +35,11 @@ health_router = APIRouter(tags=["health"])
 EditorDep = Annotated[
     TokenClaims, Depends(require_roles("admin", "manager", message="Admin access required"))
 ]
+# Payment data names customers: only the people who run the business may ask about it.
+AnalystDep = Annotated[
+    TokenClaims,
+    Depends(require_roles("admin", "manager", "business_owner", message="Analyst access required")),
+]
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
@@ -118,9 +123,11 @@ def _response(answer: Answer, body: QueryRequest) -> QueryResponse:
     )
 
 
-@router.post("/query", response_model=QueryResponse, responses=problem_responses(400, 401, 429))
+@router.post(
+    "/query", response_model=QueryResponse, responses=problem_responses(400, 401, 403, 429)
+)
 async def query(
-    body: QueryRequest, claims: ClaimsDep, session: SessionDep, state: StateDep
+    body: QueryRequest, claims: AnalystDep, session: SessionDep, state: StateDep
 ) -> QueryResponse:
     """Answer a question about payments (or guarded SQL after an ``sql:`` prefix)."""
     service.check_rate(state, claims)
@@ -137,9 +144,9 @@ async def query(
     return _response(answer, body)
 
 
-@router.post("/chat", response_model=ChatResponse, responses=problem_responses(400, 401, 429))
+@router.post("/chat", response_model=ChatResponse, responses=problem_responses(400, 401, 403, 429))
 async def chat(
-    body: ChatRequest, claims: ClaimsDep, session: SessionDep, state: StateDep
+    body: ChatRequest, claims: AnalystDep, session: SessionDep, state: StateDep
 ) -> ChatResponse:
     """A conversation: follow-ups ("and last year?") reuse the session's last question."""
     service.check_rate(state, claims)

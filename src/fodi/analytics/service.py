@@ -13,7 +13,7 @@ from fodi.analytics.engine import AnalyticsEngine, Answer
 from fodi.analytics.guard import GuardError, guard
 from fodi.analytics.models import Example, QueryLog
 from fodi.analytics.ratelimit import RateLimiter
-from fodi.core.errors import BadRequest, NotFound, TooManyRequests
+from fodi.core.errors import BadRequest, Forbidden, NotFound, TooManyRequests
 from fodi.core.security import TokenClaims
 
 
@@ -61,6 +61,9 @@ async def ask(
     (on SQLite an open write transaction would otherwise hold the lock while it reads).
     """
     question = check_question(state, question)
+    if question.lower().startswith("sql:") and not claims.is_admin:
+        # The guard would still hold, but typing SQL is an administrator's tool.
+        raise Forbidden("Only administrators may run their own SQL")
     if context_key is None:
         context = state.contexts.for_user(claims.user_id)
     else:
