@@ -40,10 +40,14 @@ def test_development_keeps_a_generated_secret_and_production_refuses(tmp_path: P
     assert (tmp_path / "secrets" / "jwt_secret").stat().st_mode & 0o777 == 0o600
     with pytest.raises(InsecureConfigurationError):
         _ = Settings(FODI_ENV="production", FODI_VAR_DIR=tmp_path).jwt_secret_value
-    with pytest.raises(InsecureConfigurationError):
+    with pytest.raises(InsecureConfigurationError, match="well-known default"):
         _ = Settings(
             FODI_ENV="production", JWT_SECRET="your-secret-key-change-this-in-production"
         ).jwt_secret_value
+    with pytest.raises(InsecureConfigurationError, match="shorter than 32"):
+        _ = Settings(FODI_ENV="production", JWT_SECRET="short-but-not-default").jwt_secret_value
+    strong = "k" * 40
+    assert Settings(FODI_ENV="production", JWT_SECRET=strong).jwt_secret_value == strong
 
 
 @pytest.mark.parametrize(

@@ -129,11 +129,13 @@ class Settings(BaseSettings):
         keeps it in ``var/secrets/NAME`` (mode 0600), so tokens survive a restart.
         """
         value = configured.get_secret_value() if configured is not None else ""
+        if self.is_production:
+            problem = _weakness(value)
+            if problem:
+                raise InsecureConfigurationError(f"{name} {problem}; production refuses to start")
+            return value
         if value and value not in KNOWN_INSECURE_SECRETS:
             return value
-        if self.is_production:
-            reason = "is not set" if not value else "is a well-known default"
-            raise InsecureConfigurationError(f"{name} {reason}; production refuses to start")
         if value:
             return value
         return _kept_secret(self.var_dir / "secrets" / name.lower())
@@ -141,6 +143,20 @@ class Settings(BaseSettings):
     @property
     def jwt_secret_value(self) -> str:
         return self.secret("JWT_SECRET", self.jwt_secret)
+
+
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+
+def _weakness(value: str) -> str | None:
+    """Why ``value`` cannot protect production, or None when it can."""
+    if not value:
+        return "is not set"
+    if value in KNOWN_INSECURE_SECRETS:
+        return "is a well-known default"
+    if len(value) < MIN_PRODUCTION_SECRET_LENGTH:
+        return f"is shorter than {MIN_PRODUCTION_SECRET_LENGTH} characters"
+    return None
 
 
 def _kept_secret(path: Path) -> str:

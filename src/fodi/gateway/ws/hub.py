@@ -114,6 +114,7 @@ class Hub:
         self._admin_sockets: set[Connection] = set()
         self._recent: deque[Event] = deque(maxlen=max(replay, 1))
         self._queue_size = queue_size
+        self._closing: set[asyncio.Task[None]] = set()
         self.last_event_id: int | None = None
 
     # --- connections ----------------------------------------------------------------------
@@ -195,7 +196,10 @@ class Hub:
         log.warning("dropping a slow websocket client", connection=connection.id)
         self.disconnect(connection)
         with contextlib.suppress(Exception):
-            asyncio.get_running_loop().create_task(connection.websocket.close(code=1013))
+            # Keep a reference until it is done: the loop holds tasks only weakly.
+            closing = asyncio.get_running_loop().create_task(connection.websocket.close(code=1013))
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
         return 0
 
     def missed(self, caller: Caller, after: int) -> list[dict[str, Any]]:
