@@ -51,7 +51,9 @@ EVENT_RATE = 200  # events per second
 EVENT_SECONDS = 10
 CONNECTIONS = 64
 DISPATCH_PROCESSES = 2  # `fodi nexus dispatch` processes in the second lag run
-SERVER_WORKERS = int(os.environ.get("FODI_BENCH_WORKERS", "1"))  # uvicorn processes
+# uvicorn processes. One by default: on the 2-core machine measured, a second process
+# competing with PostgreSQL and the load generator made the 500/s p99 worse, not better.
+SERVER_WORKERS = int(os.environ.get("FODI_BENCH_WORKERS", "1"))
 
 
 # -- a minimal HTTP/1.1 keep-alive client: cheap enough to pace 500 requests/s from Python ---

@@ -96,13 +96,17 @@ async def committed_nexus(
     reminder_id = await add_bot(committing_db, "reminder")
     downloader_id = await add_bot(committing_db, "downloader")
     app = create_app(nexus_settings, database=committing_db)
-    async with asgi_client(app) as client:
-        yield Nexus(
-            app=app,
-            client=client,
-            admin=auth(await add_token(committing_db)),
-            reminder=auth(await add_token(committing_db, "reminder")),
-            downloader=auth(await add_token(committing_db, "downloader")),
-            reminder_id=reminder_id,
-            downloader_id=downloader_id,
-        )
+    try:
+        async with asgi_client(app) as client:
+            yield Nexus(
+                app=app,
+                client=client,
+                admin=auth(await add_token(committing_db)),
+                reminder=auth(await add_token(committing_db, "reminder")),
+                downloader=auth(await add_token(committing_db, "downloader")),
+                reminder_id=reminder_id,
+                downloader_id=downloader_id,
+            )
+    finally:
+        # No lifespan in-process: close the arrival's own engine (PostgreSQL) here.
+        await app.state.nexus_hot_path.dispose()

@@ -12,6 +12,7 @@ from fodi.core.app import create_service_app
 from fodi.core.db import Database
 from fodi.core.settings import Settings, load_settings
 from fodi.core.signals import Signal
+from fodi.nexus.arrival import HotPath
 from fodi.nexus.bots.router import router as bots_router
 from fodi.nexus.dispatcher import running_workers
 from fodi.nexus.events.router import router as events_router
@@ -47,6 +48,15 @@ async def dispatcher_hook(app: FastAPI) -> AsyncIterator[None]:
         yield
 
 
+@asynccontextmanager
+async def hot_path_hook(app: FastAPI) -> AsyncIterator[None]:
+    """Close the arrival's autocommit engine (fodi.nexus.arrival) at shutdown."""
+    try:
+        yield
+    finally:
+        await app.state.nexus_hot_path.dispose()
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or load_settings()
     app = create_service_app(
@@ -64,8 +74,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             workflows_router,
             events_router,
         ],
-        lifespan_hooks=[dispatcher_hook],
+        lifespan_hooks=[hot_path_hook, dispatcher_hook],
     )
     app.state.nexus_signal = Signal()
+    app.state.nexus_hot_path = HotPath(app.state.db)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.nexus.max_body_bytes)
     return app

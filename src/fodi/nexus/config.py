@@ -29,6 +29,9 @@ class NexusSettings(ServiceSection):
     max_document_bytes: int = Field(default=1_000_000, ge=1024)
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     long_poll_max_seconds: float = Field(default=30.0, ge=0, le=120)
+    # A service token, once checked, is trusted this long by this process (0 disables the
+    # cache). Revocation elsewhere (the CLI, another server process) lags by at most this.
+    token_cache_seconds: float = Field(default=2.0, ge=0, le=60)
 
     @model_validator(mode="after")
     def _lease_outlives_a_delivery(self) -> Self:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -37,11 +38,60 @@ class Caller:
             raise Forbidden("This token belongs to another bot")
 
 
-async def authenticate(session: AsyncSession, token: str) -> Caller:
+class CallerCache:
+    """Digest -> caller for ``ttl`` seconds, so most requests skip the token look-up.
+
+    Revocation, and deactivating or deleting a bot, clear this process's cache at once
+    (:func:`forget_callers`); other server processes notice within ``ttl`` seconds, as
+    the franchise service's key cache does. Only successes are cached.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, Caller]] = {}
+
+    def get(self, digest: str, ttl: float) -> Caller | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if time.monotonic() - entry[0] >= ttl:
+            self._entries.pop(digest, None)
+            return None
+        return entry[1]
+
+    def put(self, digest: str, caller: Caller) -> None:
+        if len(self._entries) >= 10_000:  # bounded: stale entries go first
+            self._entries.clear()
+        self._entries[digest] = (time.monotonic(), caller)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+CALLERS = CallerCache()
+
+
+def forget_callers() -> None:
+    """Drop this process's cached callers (after a revocation or a bot change)."""
+    CALLERS.clear()
+
+
+async def authenticate(session: AsyncSession, token: str, *, cache_seconds: float = 0.0) -> Caller:
+    digest = token_digest(token)
+    if cache_seconds > 0:
+        cached = CALLERS.get(digest, cache_seconds)
+        if cached is not None:
+            return cached
+    caller = await _look_up(session, digest)
+    if cache_seconds > 0:
+        CALLERS.put(digest, caller)
+    return caller
+
+
+async def _look_up(session: AsyncSession, digest: str) -> Caller:
     statement = (
         select(ServiceToken.id, ServiceToken.is_admin, Bot.id, Bot.code, Bot.is_active)
         .outerjoin(Bot, Bot.id == ServiceToken.bot_id)
-        .where(ServiceToken.digest == token_digest(token), ServiceToken.revoked_at.is_(None))
+        .where(ServiceToken.digest == digest, ServiceToken.revoked_at.is_(None))
     )
     row = (await session.execute(statement)).first()
     if row is None:
@@ -97,6 +147,7 @@ async def revoke_tokens(
     else:
         raise BadRequest("say which token to revoke: --id, --token or --bot")
     result = await session.execute(statement.values(revoked_at=utcnow()))
+    forget_callers()
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

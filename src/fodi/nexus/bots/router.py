@@ -10,7 +10,7 @@ from fodi.core.deps import SessionDep, SettingsDep
 from fodi.core.errors import Forbidden, problem_responses
 from fodi.core.pagination import count_rows, set_page_headers
 from fodi.nexus.auth.deps import AdminCallerDep, CallerDep
-from fodi.nexus.auth.service import Caller
+from fodi.nexus.auth.service import Caller, forget_callers
 from fodi.nexus.bots import service
 from fodi.nexus.bots.models import Bot
 from fodi.nexus.bots.schemas import ADMIN_ONLY_FIELDS, BotCreate, BotRead, BotUpdate
@@ -69,6 +69,8 @@ async def update_bot(
         raise Forbidden("Only an admin may change a bot's name or activity")
     bot = await service.update(session, bot, data, production=settings.is_production)
     await session.commit()
+    if "is_active" in data.model_fields_set:
+        forget_callers()  # a deactivated bot's tokens stop working in this process at once
     return shown_to(bot, caller)
 
 
@@ -76,4 +78,5 @@ async def update_bot(
 async def delete_bot(bot_ref: str, session: SessionDep, _: AdminCallerDep) -> Response:
     await service.delete(session, await service.get(session, bot_ref))
     await session.commit()
+    forget_callers()
     return Response(status_code=204)

@@ -6,11 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 from fodi.core.deps import SessionDep
 from fodi.core.errors import problem_responses
 from fodi.core.pagination import count_rows, set_page_headers
 from fodi.nexus import flows
+from fodi.nexus.arrival import HotPath, in_session
 from fodi.nexus.auth.deps import AdminCallerDep, CallerDep
 from fodi.nexus.bots.schemas import BotRead
 from fodi.nexus.http import PageDep
@@ -29,17 +31,40 @@ class Arrival(BaseModel):
     subscription_created: bool
 
 
-@router.post("/from-telegram", response_model=Arrival, responses=problem_responses(404))
-async def from_telegram(data: FromTelegram, session: SessionDep, caller: CallerDep) -> Any:
-    """Upsert the user, find the bot by code, subscribe if needed, touch the subscription."""
-    arrival = await flows.from_telegram(session, data, caller)
-    await session.commit()
-    return Arrival(
-        user=UserRead.model_validate(arrival.user),
-        subscription=SubscriptionRead.model_validate(arrival.subscription),
-        user_created=arrival.user_created,
-        subscription_created=arrival.subscription_created,
+USER_FIELDS = tuple(UserRead.model_fields)
+SUBSCRIPTION_FIELDS = tuple(SubscriptionRead.model_fields)
+
+
+def arrival_json(arrival: flows.Arrival) -> bytes:
+    """``Arrival`` as JSON, straight from the rows: the shape (and pydantic's datetime and
+    JSON encoding) of the response model, without validating what the database returned."""
+    return to_json(
+        {
+            "user": {name: arrival.user[name] for name in USER_FIELDS},
+            "subscription": {name: arrival.subscription[name] for name in SUBSCRIPTION_FIELDS},
+            "user_created": arrival.user_created,
+            "subscription_created": arrival.subscription_created,
+        }
     )
+
+
+@router.post("/from-telegram", response_model=Arrival, responses=problem_responses(404))
+async def from_telegram(
+    data: FromTelegram, request: Request, session: SessionDep, caller: CallerDep
+) -> Response:
+    """Upsert the user, find the bot by code, subscribe if needed, touch the subscription."""
+    hot: HotPath = request.app.state.nexus_hot_path
+    reachable = caller.is_admin or caller.bot_code == data.bot_code
+    if reachable and hot.usable:
+        # The hot path: one statement on an autocommit connection (see fodi.nexus.arrival).
+        arrival = await hot.from_telegram(data)
+    elif reachable and session.get_bind().dialect.name == "postgresql":
+        arrival = await in_session(session, data)  # the same statement, in the session
+        await session.commit()
+    else:
+        arrival = await flows.from_telegram(session, data, caller)
+        await session.commit()
+    return Response(arrival_json(arrival), media_type="application/json")
 
 
 @router.get("", response_model=list[UserRead])
