@@ -16,13 +16,14 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import structlog
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fodi.core.db import utcnow
 from fodi.core.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from fodi.core.settings import Settings
+from fodi.franchise.bulk import insert_rows
 from fodi.franchise.ledger.models import FranchiseLedgerHead
 from fodi.franchise.ledger.service import Ledger
 from fodi.franchise.network import service as network
@@ -341,6 +342,7 @@ async def _write_sales(
     master = state.keyring.master_address
     now = utcnow()
     expires = now + timedelta(days=config.check_expiry_days)
+    expires_text, now_text = _at(expires), _at(now)  # once per batch, not per sale
     sale_rows: list[dict[str, Any]] = []
     check_rows: list[dict[str, Any]] = []
     transactions: list[tuple[int, list[wallets.Leg]]] = []
@@ -371,7 +373,7 @@ async def _write_sales(
             "check_id": check_id,
             "address": check_address,
             "units": minting.buyer_units,
-            "expires_at": _at(expires),
+            "expires_at": expires_text,
         }
         stored = {**token_minting, "ledger_index": index, "check": check}
         outcomes[item.position] = {
@@ -421,14 +423,14 @@ async def _write_sales(
                 **{k: v for k, v in token_minting.items() if k != "sale_id"},
                 "split_bps": minting.split_bps,
                 "check_address": check_address,
-                "check_expires_at": _at(expires),
+                "check_expires_at": expires_text,
                 "postings": [list(leg) for leg in legs],
-                "at": _at(now),
+                "at": now_text,
             }
         )
-    # Core inserts (executemany), not ORM bulk: the rows are plain dicts already.
-    await session.execute(insert(cast(Table, FranchiseSale.__table__)), sale_rows)
-    await session.execute(insert(cast(Table, FranchiseCheck.__table__)), check_rows)
+    # Plain executemany inserts, not ORM bulk: the rows are plain dicts already.
+    await insert_rows(session, cast(Table, FranchiseSale.__table__), sale_rows)
+    await insert_rows(session, cast(Table, FranchiseCheck.__table__), check_rows)
     await wallets.post(session, transactions, new_wallets)
 
 

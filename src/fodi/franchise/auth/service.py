@@ -66,6 +66,15 @@ class KeyResolver:
         self.ttl = ttl_seconds
         self._cache: dict[str, tuple[float, Principal]] = {}
 
+    def cached(self, token: str | None) -> Principal | None:
+        """The principal of a token resolved less than ``ttl`` ago, without the database."""
+        if not token:
+            return None
+        cached = self._cache.get(token_digest(token))
+        if cached is not None and time.monotonic() - cached[0] < self.ttl:
+            return cached[1]
+        return None
+
     async def resolve(self, session: AsyncSession, token: str | None) -> Principal:
         if not token:
             raise Unauthorized("API key required (X-API-Key or Authorization: Bearer)")

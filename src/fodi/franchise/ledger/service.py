@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fodi.core.db import utcnow
 from fodi.core.errors import BadRequest, NotFound
+from fodi.franchise.bulk import insert_rows
 from fodi.franchise.ledger.canonical import canonical_bytes
 from fodi.franchise.ledger.models import (
     FranchiseCheckpoint,
@@ -80,8 +81,7 @@ class Appender:
             {"idx": self.start + i, "kind": e.kind, "body": e.body, "leaf_hash": e.leaf}
             for i, e in enumerate(self.entries)
         ]
-        if rows:
-            await self.session.execute(insert(cast(Table, FranchiseLedgerEntry.__table__)), rows)
+        await insert_rows(self.session, cast(Table, FranchiseLedgerEntry.__table__), rows)
         tree.extend([e.leaf for e in self.entries])
         checkpoint = Checkpoint(self.ledger.origin, tree.size, tree.root())
         await self.ledger.store_checkpoint(self.session, checkpoint, fresh=bool(self.entries))

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from fodi.core.db import Database
 from fodi.core.deps import SessionDep
 from fodi.core.errors import AppError, Forbidden, NotFound
 from fodi.franchise import flows
@@ -25,19 +26,28 @@ router = APIRouter(prefix=API_PREFIX, tags=["sales"])
 async def record_sale(
     request: Request,
     state: FranchiseState,
-    session: Any,
+    session: Any | None,
     principal: Principal,
     payload: Any,
 ) -> dict[str, Any]:
-    """Authorise, validate and record one RecordSale payload; raises the refusal."""
+    """Authorise, validate and record one RecordSale payload; raises the refusal.
+
+    ``session`` may be None (the POS route's fast path): a batch opens its own, and a direct
+    recording opens one here.
+    """
     principal.require(Permission.PROCESS_TRANSACTIONS)
     command = parse_sale(payload, state.config)
     if principal.pos_id is not None and principal.pos_id != command.pos_id:
         raise Forbidden(f"This key belongs to POS {principal.pos_id!r}")
     batcher: SaleBatcher | None = request.app.state.sale_batcher
     if batcher is not None:
-        await session.close()  # the batch has its own transaction; free the connection
+        if session is not None:
+            await session.close()  # the batch has its own transaction; free the connection
         outcome = await batcher.submit(state, command)
+    elif session is None:
+        database: Database = request.app.state.db
+        async with database.session() as own:
+            (outcome,) = await flows.record_sales(state, own, [command])
     else:
         (outcome,) = await flows.record_sales(state, session, [command])
     if isinstance(outcome, AppError):

@@ -92,7 +92,10 @@ def address_at(xpub: str, index: int) -> str:
     child = parent.add(tweak)
     raw = _keccak(child.format(compressed=False)[1:])[-20:].hex()
     checksum = _keccak(raw.encode()).hex()
-    return "0x" + "".join(c.upper() if int(checksum[i], 16) >= 8 else c for i, c in enumerate(raw))
+    # EIP-55: a letter is upper case where the checksum's hex digit is 8 or more.
+    return "0x" + "".join(
+        c.upper() if h > "7" else c for c, h in zip(raw, checksum[:40], strict=True)
+    )
 
 
 def reference_address_at(xpub: str, index: int) -> str:

@@ -11,12 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fodi.core.errors import Conflict, NotFound
+from fodi.franchise.bulk import insert_rows
 from fodi.franchise.wallets.models import FranchisePosting, FranchiseWallet
 
 ISSUANCE = "@issuance"  # the system account minted units come from
@@ -61,7 +62,7 @@ async def post(
             deltas[address] += amount
     if not rows:
         return
-    await session.execute(insert(cast(Table, FranchisePosting.__table__)), rows)
+    await insert_rows(session, cast(Table, FranchisePosting.__table__), rows)
     # Credits in one upsert (new check/customer wallets are created by it), then each debit
     # as a conditional update: two or three statements per batch, whatever its size.
     wallets = dict(new_wallets or {})
@@ -79,10 +80,11 @@ async def _upsert_credits(
 ) -> None:
     dialect = session.get_bind().dialect.name
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = maker(FranchiseWallet)
+    # On the table, not the mapped class: a Core executemany, without the ORM's bulk path.
+    statement = maker(cast(Table, FranchiseWallet.__table__))
     statement = statement.on_conflict_do_update(
-        index_elements=[FranchiseWallet.address],
-        set_={"balance": FranchiseWallet.balance + statement.excluded.balance},
+        index_elements=["address"],
+        set_={"balance": statement.table.c.balance + statement.excluded.balance},
     )
     values = [
         {
