@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from fodi.core.db import utcnow
+from fodi.core.settings import InsecureConfigurationError, Settings
 from fodi.franchise import flows
+from fodi.franchise.app import create_app
 from fodi.franchise.auth.roles import FranchiseRole
 from fodi.franchise.wallets.hd import Account
 from tests.franchise.conftest import Network
@@ -129,3 +134,37 @@ async def test_transfers_never_overdraw(network: Network) -> None:
         assert done.status_code == 201
         bob = (await admin.get("/api/v1/wallets/0xbob/postings")).json()["data"]
         assert bob["balance"] == bob["posted_balance"] == 49
+
+
+async def test_only_the_selling_terminal_and_operators_see_a_sales_check(network: Network) -> None:
+    """The check id is half of what claims the buyer's units: other readers never see it."""
+    await _sold(network, "s-seen")
+    auditor = await network.key(FranchiseRole.AUDITOR)
+    async with network.client(auditor) as other, network.client(network.admin) as admin:
+        theirs = (await other.get("/api/v1/sales/s-seen")).json()["data"]
+        assert "check" not in theirs["minting"]
+        assert theirs["minting"]["buyer_units"] == 49
+        ours = (await admin.get("/api/v1/sales/s-seen")).json()["data"]
+        assert ours["minting"]["check"]["check_id"]
+
+
+async def test_a_malformed_rest_sale_is_a_400_in_the_envelope(network: Network) -> None:
+    async with network.client(network.admin) as admin:
+        before = await ledger_size(admin)
+        response = await admin.post(
+            "/api/v1/sales", content=b"{not json", headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 400
+        assert response.json()["success"] is False
+        assert await ledger_size(admin) == before
+
+
+def test_production_refuses_to_start_without_a_ledger_secret(tmp_path: Path) -> None:
+    production = Settings(
+        FODI_ENV="production",
+        FODI_VAR_DIR=tmp_path,
+        JWT_SECRET="j" * 40,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+    )
+    with pytest.raises(InsecureConfigurationError, match="FRANCHISE__LEDGER_SECRET"):
+        create_app(production)

@@ -27,6 +27,8 @@ log = structlog.get_logger(__name__)
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or load_settings()
     _ = settings.franchise.tokenomics  # validated when the settings were built: fail early
+    if settings.is_production:  # refuse to start, rather than fail every request later
+        settings.secret("FRANCHISE__LEDGER_SECRET", settings.franchise.ledger_secret)
 
     @contextlib.asynccontextmanager
     async def background(app: FastAPI) -> AsyncIterator[None]:

@@ -448,15 +448,21 @@ async def claim_check(
         raise Conflict("Check already activated")
     if check.status == "expired" or check.expires_at <= utcnow():
         raise Conflict("Check has expired")
-    if check.attempts >= state.config.check_max_attempts:
+    # Take an attempt before comparing, in one conditional UPDATE: parallel guesses cannot
+    # all pass a limit they read before any of them wrote (a read-then-write would let them).
+    taken = await session.execute(
+        update(FranchiseCheck)
+        .where(
+            FranchiseCheck.check_id == check_id,
+            FranchiseCheck.attempts < state.config.check_max_attempts,
+        )
+        .values(attempts=FranchiseCheck.attempts + 1)
+        .returning(FranchiseCheck.attempts)
+    )
+    if taken.first() is None:
         raise Conflict("Check is locked after too many wrong codes")
     if not secrets.compare_digest(state.code_hash(check_id, str(code)), check.code_hash):
         # The attempt counter is the only thing a wrong code writes (no entry, no posting).
-        await session.execute(
-            update(FranchiseCheck)
-            .where(FranchiseCheck.check_id == check_id)
-            .values(attempts=FranchiseCheck.attempts + 1)
-        )
         await session.commit()
         raise BadRequest("Invalid activation code")
     if to_address is not None:
@@ -595,7 +601,7 @@ async def load_state(session: AsyncSession, settings: Settings) -> FranchiseStat
     if row is None:
         return None
     loaded = keyring_store.load_row(settings, row)
-    secret = settings.secret("FRANCHISE_LEDGER_SECRET", settings.franchise.ledger_secret)
+    secret = settings.secret("FRANCHISE__LEDGER_SECRET", settings.franchise.ledger_secret)
     return FranchiseState(
         settings=settings,
         keyring=loaded.keyring,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,9 +10,9 @@ from fastapi.responses import JSONResponse
 
 from fodi.core.db import Database
 from fodi.core.deps import SessionDep
-from fodi.core.errors import AppError, Forbidden, NotFound
+from fodi.core.errors import AppError, BadRequest, Forbidden, NotFound, PayloadTooLarge
 from fodi.franchise import flows
-from fodi.franchise.auth.roles import Permission
+from fodi.franchise.auth.roles import FranchiseRole, Permission
 from fodi.franchise.auth.service import Principal
 from fodi.franchise.deps import READERS, PrincipalDep, StateDep, require_any
 from fodi.franchise.envelope import API_PREFIX, ok
@@ -21,6 +22,7 @@ from fodi.franchise.sales.service import parse_sale
 from fodi.franchise.state import FranchiseState
 
 router = APIRouter(prefix=API_PREFIX, tags=["sales"])
+MAX_BODY = 256 * 1024  # as the POS command API
 
 
 async def record_sale(
@@ -55,11 +57,24 @@ async def record_sale(
     return outcome
 
 
+def _may_see_check(principal: Principal, pos_id: str) -> bool:
+    return principal.pos_id == pos_id or principal.role in (
+        FranchiseRole.SUPER_ADMIN,
+        FranchiseRole.ADMIN,
+    )
+
+
 @router.post("/sales", status_code=201, summary="RecordSale (REST form)")
 async def post_sale(
     request: Request, state: StateDep, session: SessionDep, principal: PrincipalDep
 ) -> JSONResponse:
-    payload = await request.json()
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise PayloadTooLarge(f"Request body over {MAX_BODY} bytes")
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        raise BadRequest("Malformed JSON body") from exc
     outcome = await record_sale(request, state, session, principal, payload)
     return ok(outcome, status=200 if outcome.get("replayed") else 201)
 
@@ -73,6 +88,10 @@ async def get_sale(
     if sale is None:
         raise NotFound("Sale not found")
     minting = dict(sale.minting.items())
+    if not _may_see_check(principal, sale.pos_id):
+        # The check id is half of what claims the buyer's units: only the terminal that sold
+        # (it printed the receipt) and the operators may read it.
+        minting.pop("check", None)
     return ok(
         {
             "sale_id": sale.sale_id,

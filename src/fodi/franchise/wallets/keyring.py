@@ -31,7 +31,7 @@ class KeyringError(RuntimeError):
 
 
 def _aead(settings: Settings) -> AESGCM:
-    secret = settings.secret("FRANCHISE_LEDGER_SECRET", settings.franchise.ledger_secret)
+    secret = settings.secret("FRANCHISE__LEDGER_SECRET", settings.franchise.ledger_secret)
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(secret.encode())
     return AESGCM(key)
 
