@@ -27,6 +27,7 @@ from fodi.backend.units import from_minor
 from fodi.core.deps import ClaimsDep, OptionalClaimsDep, SessionDep
 from fodi.core.errors import problem_responses
 from fodi.core.pagination import PageParams, page_params, set_page_headers
+from fodi.core.security import TokenClaims
 
 router = APIRouter(prefix="/api", tags=["orders"])
 PageDep = Annotated[PageParams, Depends(page_params)]
@@ -115,14 +116,7 @@ async def patch_order(
     order_id: IdPath, body: StatusIn, claims: ClaimsDep, session: SessionDep, request: Request
 ) -> StatusChanged:
     """Move an order: a customer may cancel their own pending order; staff per their role."""
-    order = await flows.change_status(session, order_id, body.status, claims=claims)
-    await session.commit()
-    announce_events(request)
-    return StatusChanged(
-        message="Order status updated successfully",
-        status=order.status,
-        order=await _one(session, order),
-    )
+    return await _move(session, request, order_id, body.status, claims)
 
 
 @router.get("/user/orders", response_model=UserOrdersOut, responses=problem_responses(401))
@@ -175,7 +169,14 @@ async def set_order_status(
     order_id: IdPath, body: StatusIn, staff: StaffDep, session: SessionDep, request: Request
 ) -> StatusChanged:
     """Move an order along pending → confirmed → preparing → ready → delivered (or cancel)."""
-    order = await flows.change_status(session, order_id, body.status, claims=staff)
+    return await _move(session, request, order_id, body.status, staff)
+
+
+async def _move(
+    session: AsyncSession, request: Request, order_id: str, status: str, claims: TokenClaims
+) -> StatusChanged:
+    """Change the status, commit, wake the event streams, answer with the order."""
+    order = await flows.change_status(session, order_id, status, claims=claims)
     await session.commit()
     announce_events(request)
     return StatusChanged(
