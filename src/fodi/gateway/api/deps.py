@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
+from fodi.core.deps import AuthorizationHeader, get_token_codec
 from fodi.core.errors import Forbidden
-from fodi.core.security import TokenCodec, bearer_token
+from fodi.core.security import bearer_token
 from fodi.gateway.assistant.engine import Assistant
 from fodi.gateway.client import BackendClient
 from fodi.gateway.identity import Caller, caller_from_token
@@ -29,23 +30,15 @@ def get_hub(request: Request) -> Hub:
     return hub
 
 
-def _codec(request: Request) -> TokenCodec:
-    codec: TokenCodec = request.app.state.tokens
-    return codec
-
-
-AuthorizationHeader = Annotated[str | None, Header(include_in_schema=False)]
-
-
 def optional_caller(request: Request, authorization: AuthorizationHeader = None) -> Caller | None:
     """The signed-in caller, None for a guest; a present but bad token is a 401."""
     if not authorization:
         return None
-    return caller_from_token(_codec(request), bearer_token(authorization))
+    return caller_from_token(get_token_codec(request), bearer_token(authorization))
 
 
 def required_caller(request: Request, authorization: AuthorizationHeader = None) -> Caller:
-    return caller_from_token(_codec(request), bearer_token(authorization))
+    return caller_from_token(get_token_codec(request), bearer_token(authorization))
 
 
 def admin_caller(caller: Annotated[Caller, Depends(required_caller)]) -> Caller:
