@@ -21,7 +21,7 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-console = Console()
+console = Console(width=120)  # tables stay readable when the output is a file or a pipe
 
 
 def free_port() -> int:

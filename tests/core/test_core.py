@@ -9,9 +9,11 @@ import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from fodi.core import migrations
-from fodi.core.app import create_service_app
+from fodi.core.app import EdgeRoute, add_edge_route, create_service_app
 from fodi.core.db import Database, async_database_url
 from fodi.core.deps import AdminDep
 from fodi.core.errors import Conflict, Unauthorized
@@ -142,6 +144,7 @@ async def test_app_factory_speaks_problem_json(settings: Settings, db: Database)
         crash = await client.get("/boom")
         assert crash.status_code == 500
         assert "secret" not in crash.text
+        assert crash.headers["x-request-id"]  # the edge stamps the error handler's answer too
 
         unknown = await client.get("/nowhere")
         assert unknown.status_code == 404
@@ -163,6 +166,51 @@ async def test_app_factory_speaks_problem_json(settings: Settings, db: Database)
         )
         assert preflight.status_code == 200
         assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+
+
+async def test_edge_routes_answer_plain_gets_and_leave_the_rest_to_the_framework(
+    settings: Settings, db: Database
+) -> None:
+    router = APIRouter()
+
+    @router.get("/menu")
+    async def framework_menu() -> dict[str, str]:
+        return {"via": "framework"}
+
+    async def edge_menu(scope: Scope, receive: Receive, send: Send) -> None:
+        await Response(b'{"via":"edge"}', media_type="application/json")(scope, receive, send)
+
+    async def edge_crash(_scope: Scope, _receive: Receive, _send: Send) -> None:
+        raise RuntimeError("secret internals")
+
+    app = create_service_app(
+        service="edge-test", title="t", settings=settings, routers=[router], database=db
+    )
+    add_edge_route(app, EdgeRoute("/menu", edge_menu))
+    add_edge_route(app, EdgeRoute("/crash", edge_crash))
+    async with asgi_client(app) as client:
+        plain = await client.get("/menu", headers={"X-Request-ID": "abc-1"})
+        assert plain.json() == {"via": "edge"}
+        assert plain.headers["x-request-id"] == "abc-1"
+        assert plain.headers["vary"] == "Origin"
+
+        assert (await client.get("/menu?page=2")).json() == {"via": "framework"}
+        assert (await client.head("/menu")).status_code == 405  # FastAPI's own answer
+
+        browser = await client.get("/menu", headers={"Origin": "http://localhost:3000"})
+        assert browser.json() == {"via": "framework"}  # cross-origin: through CORS
+        assert browser.headers["access-control-allow-origin"] == "http://localhost:3000"
+        assert browser.headers["x-request-id"]
+
+        crash = await client.get("/crash")
+        assert crash.status_code == 500
+        assert crash.headers["content-type"] == "application/problem+json"
+        assert "secret" not in crash.text
+        assert crash.headers["x-request-id"]
+
+        metrics = (await client.get("/metrics")).text
+        assert 'method="GET",route="/menu",service="edge-test",status="200"' in metrics
+        assert 'method="GET",route="/crash",service="edge-test",status="500"' in metrics
 
 
 async def test_rolled_back_fixture_sees_its_own_writes(db: Database) -> None:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 
 from fodi.backend.catalog.cache import MenuCache
-from fodi.backend.catalog.router import fast_menu_route
+from fodi.backend.catalog.router import menu_edge_route
 from fodi.backend.catalog.router import router as catalog_router
 from fodi.backend.events.router import router as events_router
 from fodi.backend.events.service import OutboxSignal
@@ -19,7 +19,7 @@ from fodi.backend.inventory.router import router as inventory_router
 from fodi.backend.orders.router import router as orders_router
 from fodi.backend.stats.router import router as stats_router
 from fodi.backend.users.router import router as users_router
-from fodi.core.app import create_service_app
+from fodi.core.app import add_edge_route, create_service_app
 from fodi.core.db import Database
 from fodi.core.errors import problem, problem_responses
 from fodi.core.settings import Settings, load_settings
@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         database=database,
         routers=[root, *DOMAIN_ROUTERS],
     )
-    app.router.routes.insert(0, fast_menu_route())
+    add_edge_route(app, menu_edge_route())
     app.state.menu_cache = MenuCache()
     app.state.outbox_signal = OutboxSignal()
     return app
