@@ -16,6 +16,7 @@ from fodi.franchise import flows
 from fodi.franchise.envelope import install_envelope_handlers, ok
 from fodi.franchise.ledger.router import router as ledger_router
 from fodi.franchise.network.router import router as network_router
+from fodi.franchise.pos.router import install_pos_endpoint
 from fodi.franchise.pos.router import router as pos_router
 from fodi.franchise.sales.batcher import SaleBatcher
 from fodi.franchise.sales.router import router as sales_router
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan_hooks=[background],
     )
     install_envelope_handlers(app)
+    install_pos_endpoint(app)
     app.state.franchise = None
     app.state.franchise_lock = asyncio.Lock()
     app.state.sale_batcher = (

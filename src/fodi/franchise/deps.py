@@ -6,7 +6,8 @@ import asyncio
 from typing import Annotated
 
 import structlog
-from fastapi import Depends, Header, Request
+from fastapi import Depends, FastAPI, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from fodi.core.deps import SessionDep
 from fodi.core.errors import ServiceUnavailable
@@ -20,7 +21,12 @@ log = structlog.get_logger(__name__)
 
 async def get_state(request: Request, session: SessionDep) -> FranchiseState:
     """The loaded keyring and ledger; created on first use outside production."""
-    app_state = request.app.state
+    return await ensure_state(request.app, session)
+
+
+async def ensure_state(app: FastAPI, session: AsyncSession) -> FranchiseState:
+    """:func:`get_state` for callers outside FastAPI's dependencies (the POS fast path)."""
+    app_state = app.state
     state: FranchiseState | None = getattr(app_state, "franchise", None)
     if state is not None:
         return state

@@ -23,9 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from fodi.core.db import utcnow
 from fodi.core.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from fodi.core.settings import Settings
-from fodi.franchise.bulk import insert_rows
 from fodi.franchise.ledger.models import FranchiseLedgerHead
-from fodi.franchise.ledger.service import Ledger
+from fodi.franchise.ledger.service import Appender, Ledger
 from fodi.franchise.network import service as network
 from fodi.franchise.network.models import FranchiseNode, FranchisePos
 from fodi.franchise.sales.models import FranchiseSale
@@ -333,7 +332,7 @@ def _refusal(
 async def _write_sales(
     state: FranchiseState,
     session: AsyncSession,
-    appender: Any,
+    appender: Appender,
     start: int,
     accepted: list[_Accepted],
     outcomes: list[SaleOutcome | None],
@@ -428,10 +427,10 @@ async def _write_sales(
                 "at": now_text,
             }
         )
-    # Plain executemany inserts, not ORM bulk: the rows are plain dicts already.
-    await insert_rows(session, cast(Table, FranchiseSale.__table__), sale_rows)
-    await insert_rows(session, cast(Table, FranchiseCheck.__table__), check_rows)
-    await wallets.post(session, transactions, new_wallets)
+    # Queued with the ledger entries: the batch's writes go to the database in one statement.
+    appender.writes.insert(cast(Table, FranchiseSale.__table__), sale_rows)
+    appender.writes.insert(cast(Table, FranchiseCheck.__table__), check_rows)
+    await wallets.post(session, transactions, new_wallets, writes=appender.writes)
 
 
 # --- checks and transfers ------------------------------------------------------------------

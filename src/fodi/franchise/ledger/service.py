@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fodi.core.db import utcnow
 from fodi.core.errors import BadRequest, NotFound
-from fodi.franchise.bulk import insert_rows
+from fodi.franchise.bulk import WriteBatch
 from fodi.franchise.ledger.canonical import canonical_bytes
 from fodi.franchise.ledger.models import (
     FranchiseCheckpoint,
@@ -49,6 +49,8 @@ class Appender:
         self.session = session
         self.start: int | None = None
         self.entries: list[PendingEntry] = []
+        # The transaction's other writes may join the entries' statement (one round trip).
+        self.writes = WriteBatch()
 
     async def reserve(self, count: int) -> int:
         """Lock the head and return the index of the first of ``count`` new entries."""
@@ -74,17 +76,27 @@ class Appender:
         return self.start + len(self.entries) - 1
 
     async def flush(self) -> Checkpoint:
-        """Insert the entries, extend the tree and sign the checkpoint for the new size."""
+        """Insert the entries, extend the tree and sign the checkpoint for the new size.
+
+        The entries, the checkpoint and whatever the flow queued in :attr:`writes` go to the
+        database together (one statement on PostgreSQL).
+        """
         assert self.start is not None
         tree = self.ledger.tree
         rows = [
             {"idx": self.start + i, "kind": e.kind, "body": e.body, "leaf_hash": e.leaf}
             for i, e in enumerate(self.entries)
         ]
-        await insert_rows(self.session, cast(Table, FranchiseLedgerEntry.__table__), rows)
+        self.writes.insert(cast(Table, FranchiseLedgerEntry.__table__), rows)
         tree.extend([e.leaf for e in self.entries])
         checkpoint = Checkpoint(self.ledger.origin, tree.size, tree.root())
-        await self.ledger.store_checkpoint(self.session, checkpoint, fresh=bool(self.entries))
+        if self.entries:  # the head row lock makes this size new: a plain insert
+            row = self.ledger.checkpoint_row(checkpoint)
+            self.writes.insert(cast(Table, FranchiseCheckpoint.__table__), [row])
+            await self.writes.execute(self.session)
+        else:
+            await self.writes.execute(self.session)
+            await self.ledger.store_checkpoint(self.session, checkpoint)
         return checkpoint
 
 
@@ -150,24 +162,19 @@ class Ledger:
             if self.tree.size < size:
                 await self.sync_to(session, size)
 
-    async def store_checkpoint(
-        self, session: AsyncSession, checkpoint: Checkpoint, fresh: bool = False
-    ) -> str:
-        """Sign and keep a checkpoint; ``fresh`` when the caller holds the head at a new size."""
+    def checkpoint_row(self, checkpoint: Checkpoint) -> dict[str, Any]:
+        """The signed checkpoint as a row of ``franchise_checkpoints``."""
         note = sign_note(checkpoint.text(), self.origin, self.signing_key)
-        if fresh:  # the head row lock makes this size new: insert, one round trip
-            await session.execute(
-                insert(cast(Table, FranchiseCheckpoint.__table__)),
-                [
-                    {
-                        "size": checkpoint.size,
-                        "root": checkpoint.root,
-                        "note": note,
-                        "created_at": utcnow(),
-                    }
-                ],
-            )
-            return note
+        return {
+            "size": checkpoint.size,
+            "root": checkpoint.root,
+            "note": note,
+            "created_at": utcnow(),
+        }
+
+    async def store_checkpoint(self, session: AsyncSession, checkpoint: Checkpoint) -> str:
+        """Sign and keep a checkpoint, or answer the one already kept for its size."""
+        note = sign_note(checkpoint.text(), self.origin, self.signing_key)
         existing = await session.get(FranchiseCheckpoint, checkpoint.size)
         if existing is None:
             session.add(FranchiseCheckpoint(size=checkpoint.size, root=checkpoint.root, note=note))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from fodi.core.db import Database
@@ -26,7 +26,7 @@ MAX_BODY = 256 * 1024  # as the POS command API
 
 
 async def record_sale(
-    request: Request,
+    app: FastAPI,
     state: FranchiseState,
     session: Any | None,
     principal: Principal,
@@ -41,13 +41,13 @@ async def record_sale(
     command = parse_sale(payload, state.config)
     if principal.pos_id is not None and principal.pos_id != command.pos_id:
         raise Forbidden(f"This key belongs to POS {principal.pos_id!r}")
-    batcher: SaleBatcher | None = request.app.state.sale_batcher
+    batcher: SaleBatcher | None = app.state.sale_batcher
     if batcher is not None:
         if session is not None:
             await session.close()  # the batch has its own transaction; free the connection
         outcome = await batcher.submit(state, command)
     elif session is None:
-        database: Database = request.app.state.db
+        database: Database = app.state.db
         async with database.session() as own:
             (outcome,) = await flows.record_sales(state, own, [command])
     else:
@@ -75,7 +75,7 @@ async def post_sale(
         payload = json.loads(body)
     except ValueError as exc:
         raise BadRequest("Malformed JSON body") from exc
-    outcome = await record_sale(request, state, session, principal, payload)
+    outcome = await record_sale(request.app, state, session, principal, payload)
     return ok(outcome, status=200 if outcome.get("replayed") else 201)
 
 

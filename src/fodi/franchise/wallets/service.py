@@ -16,8 +16,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fodi.core.db import utcnow
 from fodi.core.errors import Conflict, NotFound
-from fodi.franchise.bulk import insert_rows
+from fodi.franchise.bulk import WriteBatch, insert_rows
 from fodi.franchise.wallets.models import FranchisePosting, FranchiseWallet
 
 ISSUANCE = "@issuance"  # the system account minted units come from
@@ -46,12 +47,14 @@ async def post(
     session: AsyncSession,
     transactions: Iterable[tuple[int, Sequence[Leg]]],
     new_wallets: Mapping[str, tuple[str, str, str | None]] | None = None,
+    writes: WriteBatch | None = None,
 ) -> None:
     """Write the postings of many transactions (keyed by ledger index) and move balances.
 
     ``new_wallets`` maps addresses to ``(kind, owner_id, path)`` for wallets that may not
     exist yet.  Raises Conflict (nothing is written once the caller rolls back) when a debit
-    would make a wallet negative.
+    would make a wallet negative.  With ``writes`` the statements join that batch (they run,
+    and may refuse, when it executes) instead of running now.
     """
     rows: list[dict[str, object]] = []
     deltas: dict[str, int] = defaultdict(int)
@@ -62,15 +65,70 @@ async def post(
             deltas[address] += amount
     if not rows:
         return
-    await insert_rows(session, cast(Table, FranchisePosting.__table__), rows)
+    credits = {a: d for a, d in deltas.items() if d > 0}
+    debits = {a: d for a, d in sorted(deltas.items()) if d < 0}  # sorted: no lock cycles
+    if writes is not None:
+        _join_batch(writes, rows, credits, debits, dict(new_wallets or {}))
+        return
+    await insert_rows(session, _POSTINGS, rows)
     # Credits in one upsert (new check/customer wallets are created by it), then each debit
     # as a conditional update: two or three statements per batch, whatever its size.
-    wallets = dict(new_wallets or {})
-    credits = {a: d for a, d in deltas.items() if d > 0}
     if credits:
-        await _upsert_credits(session, credits, wallets)
-    for address in sorted(a for a, d in deltas.items() if d < 0):  # sorted: no lock cycles
-        await _move(session, address, deltas[address])
+        await _upsert_credits(session, credits, dict(new_wallets or {}))
+    for address, delta in debits.items():
+        await _move(session, address, delta)
+
+
+_POSTINGS = cast(Table, FranchisePosting.__table__)
+_WALLETS = cast(Table, FranchiseWallet.__table__)
+# The debits of a batch in one conditional update; the $n placeholders are WriteBatch's.
+_DEBITS = (
+    "UPDATE franchise_wallets AS w SET balance = w.balance + d.delta FROM unnest({}, {}) "
+    "AS d(address, delta) WHERE w.address = d.address "
+    "AND (w.balance + d.delta >= 0 OR w.kind = 'system') RETURNING 1"
+)
+
+
+def _join_batch(
+    writes: WriteBatch,
+    rows: list[dict[str, object]],
+    credits: Mapping[str, int],
+    debits: Mapping[str, int],
+    wallets: Mapping[str, tuple[str, str, str | None]],
+) -> None:
+    # Balances are netted per address here, so each wallet row is changed by one part only;
+    # a second post into the same batch could change a row twice.
+    writes.claim("wallet balances")
+    writes.insert(_POSTINGS, rows)
+    writes.insert(_WALLETS, _credit_rows(credits, wallets), add_on_conflict=("address", "balance"))
+    if not debits:
+        return
+
+    async def one_by_one(session: AsyncSession) -> None:  # the precise refusal, elsewhere
+        for address, delta in debits.items():
+            await _move(session, address, delta)
+
+    addresses = writes.bind(_WALLETS, "address", list(debits))
+    amounts = writes.bind(_WALLETS, "balance", list(debits.values()))
+    refusal = Conflict(f"Insufficient balance in or no wallet {', '.join(debits)}")
+    writes.part(_DEBITS.format(addresses, amounts), one_by_one, len(debits), refusal)
+
+
+def _credit_rows(
+    credits: Mapping[str, int], wallets: Mapping[str, tuple[str, str, str | None]]
+) -> list[dict[str, object]]:
+    now = utcnow()  # given here: the batch's statement does not apply Python-side defaults
+    return [
+        {
+            "address": address,
+            "kind": wallets.get(address, _EXTERNAL)[0],
+            "owner_id": wallets.get(address, _EXTERNAL)[1],
+            "path": wallets.get(address, _EXTERNAL)[2],
+            "balance": amount,
+            "created_at": now,
+        }
+        for address, amount in sorted(credits.items())
+    ]
 
 
 async def _upsert_credits(
