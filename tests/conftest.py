@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fodi.core import migrations
 from fodi.core.db import Base, Database, create_engine, is_sqlite
 from fodi.core.settings import Settings
-from tests.support import TEST_JWT_SECRET
+from tests.support import TEST_JWT_SECRET, rolled_back
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -93,21 +93,9 @@ async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 async def db(engine: AsyncEngine) -> AsyncIterator[Database]:
-    """A Database whose sessions all live in one transaction, rolled back after the test.
-
-    Code under test may commit: its commits release savepoints, never the outer transaction.
-    """
-    async with engine.connect() as connection:
-        transaction = await connection.begin()
-        database = Database(engine)
-        database.sessionmaker = async_sessionmaker(
-            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-        )
-        try:
-            yield database
-        finally:
-            if transaction.is_active:
-                await transaction.rollback()
+    """A Database whose sessions all live in one transaction, rolled back after the test."""
+    async with rolled_back(engine) as database:
+        yield database
 
 
 @pytest.fixture

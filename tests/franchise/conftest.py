@@ -15,11 +15,8 @@ from fodi.franchise.app import create_app
 from fodi.franchise.auth.roles import FranchiseRole
 from fodi.franchise.auth.service import create_key
 from fodi.franchise.state import FranchiseState
+from tests.franchise.helpers import MNEMONIC
 from tests.support import asgi_client
-
-MNEMONIC = (
-    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
-)
 
 
 @pytest.fixture

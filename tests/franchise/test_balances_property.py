@@ -13,17 +13,16 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from fodi.core.db import Database, create_engine, utcnow
+from fodi.core.db import Database, utcnow
 from fodi.core.errors import AppError
 from fodi.core.settings import Settings
 from fodi.franchise import flows
 from fodi.franchise.ledger.service import head_size
 from fodi.franchise.sales.service import parse_sale
 from fodi.franchise.wallets.models import FranchisePosting, FranchiseWallet
-from tests.franchise.conftest import MNEMONIC
-from tests.franchise.helpers import sale
+from tests.franchise.helpers import assert_postings_balance, network_of_two, sale
+from tests.support import rolled_back_url
 
 operation = st.one_of(
     st.tuples(st.just("sale"), st.sampled_from([1, 2]), st.integers(1, 10**6)),
@@ -46,41 +45,16 @@ async def _invariants(database: Database) -> None:
             assert wallet.balance == posted, wallet.address
             if wallet.kind != "system":
                 assert wallet.balance >= 0, wallet.address
-        unbalanced = await session.execute(
-            select(FranchisePosting.ledger_index)
-            .group_by(FranchisePosting.ledger_index)
-            .having(func.sum(FranchisePosting.amount) != 0)
-        )
-        assert unbalanced.first() is None
+        await assert_postings_balance(session)
 
 
 async def _run(url: str, base: Settings, operations: list[tuple[Any, ...]]) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            outer = await connection.begin()
-            database = Database(engine)
-            database.sessionmaker = async_sessionmaker(
-                bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-            )
-            try:
-                await _play(database, base, operations)
-            finally:
-                await outer.rollback()
-    finally:
-        await engine.dispose()
+    async with rolled_back_url(url) as database:
+        await _play(database, base, operations)
 
 
 async def _play(database: Database, base: Settings, operations: list[tuple[Any, ...]]) -> None:
-    async with database.session() as session:
-        await flows.initialise(session, base, MNEMONIC)
-        state = await flows.load_state(session, base)
-        assert state is not None
-        nodes = [
-            (await flows.register_node(state, session, f"0xowner{n}", kind, "Tbilisi")).node_id
-            for n, kind in ((1, "OWNER"), (2, "FRANCHISE"))
-        ]
-        await flows.whitelist_pos(state, session, "pos_1", None)
+    state, nodes = await network_of_two(database, base)
     checks: list[dict[str, Any]] = []
     for number, op in enumerate(operations):
         async with database.session() as session:

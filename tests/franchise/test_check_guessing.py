@@ -14,8 +14,7 @@ from fodi.franchise.app import create_app
 from fodi.franchise.auth.roles import FranchiseRole
 from fodi.franchise.auth.service import create_key
 from fodi.franchise.wallets.models import FranchiseCheck
-from tests.franchise.conftest import MNEMONIC
-from tests.franchise.helpers import pos, sale
+from tests.franchise.helpers import MNEMONIC, pos, sale
 from tests.support import asgi_client
 
 

@@ -16,8 +16,7 @@ from fodi.franchise.ledger.models import FranchiseCheckpoint, FranchiseLedgerEnt
 from fodi.franchise.ledger.service import head_size
 from fodi.franchise.merkle import root_hash
 from fodi.franchise.sales.models import FranchiseSale
-from tests.franchise.conftest import MNEMONIC
-from tests.franchise.helpers import pos, sale
+from tests.franchise.helpers import MNEMONIC, pos, sale
 from tests.support import asgi_client
 
 

@@ -13,9 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Table, func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from fodi.core.db import Database, create_engine, utcnow
+from fodi.core.db import Database, utcnow
 from fodi.core.errors import AppError, Conflict
 from fodi.core.settings import Settings
 from fodi.franchise import flows
@@ -27,8 +26,14 @@ from fodi.franchise.sales.models import FranchiseSale
 from fodi.franchise.sales.service import parse_sale
 from fodi.franchise.wallets import service as wallets
 from fodi.franchise.wallets.models import FranchisePosting, FranchiseWallet
-from tests.franchise.conftest import MNEMONIC, Network
-from tests.franchise.helpers import ledger_size, sale
+from tests.franchise.conftest import Network
+from tests.franchise.helpers import (
+    assert_postings_balance,
+    ledger_size,
+    network_of_two,
+    sale,
+)
+from tests.support import rolled_back_url
 
 WALLETS = cast(Table, FranchiseWallet.__table__)
 
@@ -139,34 +144,15 @@ sale_in_batch = st.tuples(
 
 
 async def _run(url: str, base: Settings, batch: list[tuple[str, int, int]]) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            outer = await connection.begin()
-            database = Database(engine)
-            database.sessionmaker = async_sessionmaker(
-                bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-            )
-            try:
-                await _check_batch(database, base, batch)
-            finally:
-                await outer.rollback()
-    finally:
-        await engine.dispose()
+    async with rolled_back_url(url) as database:
+        await _check_batch(database, base, batch)
 
 
 async def _check_batch(
     database: Database, base: Settings, batch: list[tuple[str, int, int]]
 ) -> None:
+    state, nodes = await network_of_two(database, base)
     async with database.session() as session:
-        await flows.initialise(session, base, MNEMONIC)
-        state = await flows.load_state(session, base)
-        assert state is not None
-        nodes = [
-            (await flows.register_node(state, session, f"0xowner{n}", kind, "Tbilisi")).node_id
-            for n, kind in ((1, "OWNER"), (2, "FRANCHISE"))
-        ]
-        await flows.whitelist_pos(state, session, "pos_1", None)
         size = await head_size(session)
     commands = [
         parse_sale(sale(f"p-{sid}", nodes[node] if node < 2 else node, price), state.config)
@@ -196,12 +182,7 @@ async def _check_batch(
         assert stored == len(first)
         assert await head_size(session) == size + len(first)
         await _assert_ledger_whole(session)
-        unbalanced = await session.execute(
-            select(FranchisePosting.ledger_index)
-            .group_by(FranchisePosting.ledger_index)
-            .having(func.sum(FranchisePosting.amount) != 0)
-        )
-        assert unbalanced.first() is None
+        await assert_postings_balance(session)
         for wallet in (await session.execute(select(FranchiseWallet))).scalars():
             assert wallet.balance == await wallets.posted_balance(session, wallet.address)
 
