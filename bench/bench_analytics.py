@@ -8,8 +8,10 @@ user ``postgres``; it drops and recreates the ``bench_analytics`` database).
 2. Aggregates: 1,000,000 payments generated in the database with ``generate_series``; typical
    questions answered end to end (parse, guard, read-only transaction as the reader role,
    rows), each asked 7 times; p50 and p95 per question.
-3. Import: a 200,000-row Stripe-style CSV through ``fodi analytics import``'s code path
-   (COPY into a staging table, then one INSERT ... ON CONFLICT DO NOTHING).
+3. Import: a 200,000-row Stripe-style CSV through ``fodi analytics import``'s code path into
+   the table of 1,000,000 payments (binary COPY of each batch straight into ``payments``
+   under a savepoint, overlapped with reading the next batch; a batch holding known external
+   ids falls back to a staging table and INSERT ... ON CONFLICT DO NOTHING).
 """
 
 from __future__ import annotations

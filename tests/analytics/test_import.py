@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from fodi.analytics.importer import HeaderMap, ImportFormatError, convert_row
+from fodi.analytics.importer import BATCH, HeaderMap, ImportFormatError, convert_row
 from fodi.analytics.models import Payment
 from fodi.cli import app
 from fodi.core.db import Database
@@ -69,6 +70,7 @@ def test_import_converts_exactly_and_reimport_adds_nothing(
     result = _run("import", str(export), url=migrated_url, tmp_path=tmp_path)
     assert result.exit_code == 0, result.output
     assert "imported 4 new payment(s) of 4 row(s)" in result.output
+    assert gc.isenabled()  # paused during the import only
     stored = _payments(migrated_url)
     assert stored["ch_1"].amount == 1250
     assert stored["ch_1"].currency == "USD"
@@ -131,3 +133,41 @@ def test_header_synonyms_are_case_insensitive() -> None:
     assert row[10] == "apple_pay"
     with pytest.raises(ImportFormatError):
         HeaderMap.from_header(["Amount", "Currency"])
+
+
+def _large_export(rows: int, bad_line: int | None = None) -> str:
+    """More rows than one write batch, so several batches are in flight during the import."""
+    lines = [HEADER]
+    for n in range(rows):
+        amount = "oops" if n + 2 == bad_line else f"{n % 500}.{n % 100:02d}"
+        lines.append(
+            f"ch_big_{n},Lunch,2025-04-01 {n % 24:02d}:{n % 60:02d}:00,{amount},0,usd,Paid,"
+            f"cus_{n % 97},c{n % 97}@example.com,Visa,card,0.30,Osh,,\n"
+        )
+    return "".join(lines)
+
+
+def test_a_large_import_is_whole_idempotent_and_rolled_back_on_a_late_bad_row(
+    committing_db: Database, migrated_url: str, tmp_path: Path
+) -> None:
+    rows = BATCH * 2 + 123
+    doomed = tmp_path / "doomed.csv"
+    doomed.write_text(_large_export(rows, bad_line=rows))  # the last batch's bad row
+    refused = _run("import", str(doomed), url=migrated_url, tmp_path=tmp_path)
+    assert refused.exit_code == 2
+    assert f"line {rows}: amount 'oops' is not a number" in refused.output.replace("\n", " ")
+    assert _payments(migrated_url) == {}  # the batches already written were rolled back
+
+    export = tmp_path / "large.csv"
+    export.write_text(_large_export(rows))
+    first = _run("import", str(export), url=migrated_url, tmp_path=tmp_path)
+    assert first.exit_code == 0, first.output
+    assert f"imported {rows} new payment(s) of {rows} row(s)" in first.output.replace("\n", " ")
+    stored = _payments(migrated_url)
+    assert len(stored) == rows
+    assert stored["ch_big_7"].amount == 707
+    assert stored["ch_big_7"].location == "Osh"
+    again = _run("import", str(export), url=migrated_url, tmp_path=tmp_path)
+    assert again.exit_code == 0
+    assert "imported 0 new payment(s)" in again.output
+    assert len(_payments(migrated_url)) == rows

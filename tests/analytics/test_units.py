@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from fodi.analytics.config import AnalyticsSettings
 from fodi.analytics.engine import AnalyticsEngine, compile_structured
 from fodi.analytics.models import Payment
 from fodi.analytics.money import MoneyError, exponent, to_major, to_minor
+from fodi.analytics.periods import Period
 from fodi.analytics.ratelimit import RateLimiter
 from fodi.analytics.store import PaymentWriter
 from fodi.analytics.structured import StructuredQuery, finish_rows
@@ -94,7 +96,7 @@ _payment = st.tuples(
     st.sampled_from(["succeeded", "failed", "pending", "canceled"]),
     st.integers(min_value=0, max_value=100),
     st.sampled_from(["Bishkek", "Tokyo"]),
-    st.integers(min_value=0, max_value=400),
+    st.integers(min_value=0, max_value=2400),  # up to 100 days: weeks, months and quarters
 )
 
 
@@ -161,3 +163,34 @@ async def test_compiled_metrics_equal_plain_python(
         if dimension is None:
             expected = {"*": len(paying["*"])}
         assert counted == expected
+    # Time groups are formatted after counting (PostgreSQL groups by the truncated time).
+    by_day: dict[str, set[str]] = defaultdict(set)
+    for _, customer, _, status, _, _, hours in rows:
+        if status == "succeeded" and customer is not None:
+            by_day[(start + timedelta(hours=hours)).strftime("%Y-%m-%d")].add(customer)
+    daily = StructuredQuery(metric="customers", dimension="day")
+    result = await engine.executor.run(compile_structured(daily, engine.dialect, 1000))
+    assert [(row["day"], row["customers"]) for row in result.rows] == [
+        (day, len(customers)) for day, customers in sorted(by_day.items())
+    ]
+    # Within a period, each calendar bucket is counted on its own range: the same answers.
+    period = Period(start=date(2024, 12, 30), end=date(2025, 5, 1), label="the period")
+    for dimension, label_of in CALENDAR_LABELS.items():
+        by_bucket: dict[str, set[str]] = defaultdict(set)
+        for _, customer, _, status, _, _, hours in rows:
+            if status == "succeeded" and customer is not None:
+                by_bucket[label_of(start + timedelta(hours=hours))].add(customer)
+        bucketed = StructuredQuery(metric="customers", dimension=dimension, period=period)
+        result = await engine.executor.run(compile_structured(bucketed, engine.dialect, 1000))
+        assert [(row[dimension], row["customers"]) for row in result.rows] == [
+            (bucket, len(customers)) for bucket, customers in sorted(by_bucket.items())
+        ], dimension
+
+
+CALENDAR_LABELS: dict[str, Callable[[datetime], str]] = {
+    "day": lambda t: t.strftime("%Y-%m-%d"),
+    "week": lambda t: (t - timedelta(days=t.weekday())).strftime("%Y-%m-%d"),
+    "month": lambda t: t.strftime("%Y-%m"),
+    "quarter": lambda t: f"{t.year}-Q{(t.month + 2) // 3}",
+    "year": lambda t: t.strftime("%Y"),
+}

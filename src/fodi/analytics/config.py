@@ -17,6 +17,10 @@ class AnalyticsSettings(ServiceSection):
     # Every statement runs with these bounds (guard layers 3 and 4).
     max_rows: int = Field(default=1000, ge=1, le=1000)
     statement_timeout_ms: int = Field(default=5000, ge=10, le=120_000)
+    # PostgreSQL memory for one query's sorts and hash tables (SET LOCAL work_mem): distinct
+    # customers per month over a year are ~200k (month, customer) pairs per 400k rows, which
+    # spill to disk at the server's default of 4 MB and fit in memory at 32 MB.
+    work_mem_mb: int = Field(default=32, ge=1, le=1024)
     # The PostgreSQL role queries run as (the migration creates it: SELECT on the payments data).
     reader_role: str = Field(default="fodi_analytics_reader", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     # Per-user token bucket for /api/query and /api/chat (in-process, per worker).

@@ -94,7 +94,10 @@ class AnalyticsEngine:
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.dialect = database.dialect
         self.executor = GuardedExecutor(
-            database, timeout_ms=settings.statement_timeout_ms, reader_role=settings.reader_role
+            database,
+            timeout_ms=settings.statement_timeout_ms,
+            reader_role=settings.reader_role,
+            work_mem_mb=settings.work_mem_mb,
         )
         self._parser = OfflineParser()
         self._known_at = -KNOWN_VALUES_TTL

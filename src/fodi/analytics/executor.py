@@ -57,9 +57,12 @@ class QueryResult:
 class GuardedExecutor:
     """Runs guarded statements under the read-only layers of the configured engine."""
 
-    def __init__(self, database: Database, *, timeout_ms: int, reader_role: str) -> None:
+    def __init__(
+        self, database: Database, *, timeout_ms: int, reader_role: str, work_mem_mb: int = 32
+    ) -> None:
         self.database = database
         self.timeout_ms = timeout_ms
+        self.work_mem_mb = work_mem_mb
         self.reader_role = reader_role
         self.dialect = database.dialect
         url = make_url(database.engine.url)
@@ -90,6 +93,8 @@ class GuardedExecutor:
                 await session.execute(text("SET LOCAL transaction_read_only = on"))
                 await session.execute(text(f"SET LOCAL statement_timeout = {int(self.timeout_ms)}"))
                 await session.execute(text("SET LOCAL lock_timeout = 1000"))
+                # Enough for year-wide distinct counts to hash in memory (see the settings).
+                await session.execute(text(f"SET LOCAL work_mem = '{int(self.work_mem_mb)}MB'"))
                 await session.execute(text(f'SET LOCAL ROLE "{self.reader_role}"'))
                 connection = await session.connection()
                 raw = (await connection.get_raw_connection()).driver_connection

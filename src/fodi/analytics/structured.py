@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Literal
 
@@ -28,6 +29,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -232,6 +234,22 @@ def group_expression(dimension: str, dialect: str) -> ColumnElement[Any]:
     return dimension_expression(dimension, dialect)
 
 
+POSTGRES_LABEL_FORMATS = {
+    "day": "YYYY-MM-DD",
+    "week": "YYYY-MM-DD",
+    "month": "YYYY-MM",
+    "quarter": 'YYYY-"Q"Q',
+    "year": "YYYY",
+}
+
+
+def label_of_group(dimension: str, dialect: str, grouped: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The label of a group from the value rows were grouped by (``group_expression``)."""
+    if dialect == "postgresql" and dimension in POSTGRES_LABEL_FORMATS:
+        return func.to_char(grouped, const(POSTGRES_LABEL_FORMATS[dimension]))
+    return grouped
+
+
 def dimension_expression(dimension: str, dialect: str) -> ColumnElement[Any]:
     """The label a row is grouped under; the same strings on SQLite and PostgreSQL."""
     if dimension == "customer":
@@ -240,12 +258,10 @@ def dimension_expression(dimension: str, dialect: str) -> ColumnElement[Any]:
         return c[dimension]
     if dialect == "postgresql":
         utc = func.timezone(const("UTC"), c.created_at)
-        formats = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "quarter": 'YYYY-"Q"Q', "year": "YYYY"}
-        formats["week"] = "YYYY-MM-DD"
-        if dimension in formats:
+        if dimension in POSTGRES_LABEL_FORMATS:
             # Formatted from the truncated time that rows are grouped by (cheaper than
             # formatting every row before grouping).
-            return func.to_char(group_expression(dimension, dialect), const(formats[dimension]))
+            return label_of_group(dimension, dialect, group_expression(dimension, dialect))
         if dimension == "weekday":
             return cast(extract("isodow", utc), Integer)
         return cast(extract("hour", utc), Integer)
@@ -339,7 +355,7 @@ def compile_query(query: StructuredQuery, dialect: str) -> Select[Any]:
         groups.append(period.label("period"))
         group_by.append(period)
     if query.dimension is not None:
-        label = "customer_id" if query.dimension == "customer" else query.dimension
+        label = _dimension_label(query.dimension)
         groups.append(dimension_expression(query.dimension, dialect).label(label))
         group_by.append(group_expression(query.dimension, dialect))
     if query.per_currency and query.dimension != "currency":
@@ -347,7 +363,10 @@ def compile_query(query: StructuredQuery, dialect: str) -> Select[Any]:
         group_by.append(c.currency)
     conditions = _conditions(query)
     if query.metric == "customers":
-        return _distinct_customers(query, groups, group_by, conditions)
+        buckets = _calendar_buckets(query)
+        if buckets is not None:
+            return _distinct_customers_per_bucket(query, buckets, conditions)
+        return _distinct_customers(query, dialect, groups, group_by, conditions)
     parts = [_part(name).label(name) for name in query.spec.parts]
     statement = select(*groups, *parts).select_from(payments)
     if conditions:
@@ -359,20 +378,137 @@ def compile_query(query: StructuredQuery, dialect: str) -> Select[Any]:
 
 def _distinct_customers(
     query: StructuredQuery,
+    dialect: str,
     groups: list[ColumnElement[Any]],
     group_by: list[ColumnElement[Any]],
     conditions: list[ColumnElement[bool]],
 ) -> Select[Any]:
     """Distinct (group, customer) pairs first, then counted: a hash aggregate instead of the
-    sort ``COUNT(DISTINCT ...)`` needs per group (the conditions keep succeeded rows only)."""
-    inner = select(*groups, c.customer_id.label("paying_customer")).select_from(payments)
+    sort ``COUNT(DISTINCT ...)`` needs per group (the conditions keep succeeded rows only).
+
+    The pairs carry the values rows are grouped by (a truncated time on PostgreSQL) and only
+    the counted groups are formatted into labels: a year of monthly pairs is ~200,000 rows
+    and a dozen labels.
+    """
+    names = [str(g.key) for g in groups]
+    keys = [expression.label(name) for expression, name in zip(group_by, names, strict=True)]
+    inner = select(*keys, c.customer_id.label("paying_customer")).select_from(payments)
     inner = inner.where(and_(*conditions, c.customer_id.is_not(None)))
-    inner_query = inner.group_by(*group_by, c.customer_id).subquery("pairs")
-    outer_groups = [inner_query.c[str(g.key)] for g in groups]
-    statement = select(*outer_groups, func.count().label("customers")).select_from(inner_query)
-    if outer_groups:
-        statement = statement.group_by(*outer_groups)
+    pairs = inner.group_by(*group_by, c.customer_id).subquery("pairs")
+    outer_groups = [
+        (
+            label_of_group(query.dimension, dialect, pairs.c[name]).label(name)
+            if query.dimension is not None and name == _dimension_label(query.dimension)
+            else pairs.c[name]
+        )
+        for name in names
+    ]
+    statement = select(*outer_groups, func.count().label("customers")).select_from(pairs)
+    if names:
+        statement = statement.group_by(*(pairs.c[name] for name in names))
     return _order(statement, query, outer_groups, func.count())
+
+
+CALENDAR_DIMENSIONS = ("day", "week", "month", "quarter", "year")
+MAX_BUCKETS = 62  # a day-by-day month, a week-by-week year: beyond that, one grouped scan
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One calendar period of a time dimension: ``[start, end)`` in UTC and its label."""
+
+    start: datetime
+    end: datetime
+    label: str
+
+
+def _calendar_buckets(query: StructuredQuery) -> list[Bucket] | None:
+    """The buckets a distinct count by a calendar dimension spans, when there are few.
+
+    Counting each bucket's distinct customers on its own index range hashes a bucket's
+    customers at a time (tens of thousands) instead of every (bucket, customer) pair of the
+    period at once (hundreds of thousands): the same answer at less than half the cost.
+    """
+    if query.dimension not in CALENDAR_DIMENSIONS or query.period is None or query.compare:
+        return None
+    buckets: list[Bucket] = []
+    start = _bucket_start(query.dimension, query.period.start)
+    while start < query.period.end:
+        if len(buckets) == MAX_BUCKETS:
+            return None
+        end = _next_bucket(query.dimension, start)
+        buckets.append(Bucket(_utc(start), _utc(end), _bucket_label(query.dimension, start)))
+        start = end
+    return buckets
+
+
+def _bucket_start(dimension: str, day: date) -> date:
+    if dimension == "week":
+        return day - timedelta(days=day.weekday())  # Monday, as date_trunc('week')
+    if dimension == "month":
+        return day.replace(day=1)
+    if dimension == "quarter":
+        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    if dimension == "year":
+        return date(day.year, 1, 1)
+    return day
+
+
+def _next_bucket(dimension: str, start: date) -> date:
+    if dimension in ("day", "week"):
+        return start + timedelta(days=1 if dimension == "day" else 7)
+    months = {"month": 1, "quarter": 3, "year": 12}[dimension]
+    index = start.year * 12 + start.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _bucket_label(dimension: str, start: date) -> str:
+    """The label ``dimension_expression`` gives the bucket's rows, on either engine."""
+    if dimension == "quarter":
+        return f"{start.year}-Q{(start.month + 2) // 3}"
+    return start.strftime({"month": "%Y-%m", "year": "%Y"}.get(dimension, "%Y-%m-%d"))
+
+
+def _utc(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _distinct_customers_per_bucket(
+    query: StructuredQuery, buckets: Sequence[Bucket], conditions: list[ColumnElement[bool]]
+) -> Select[Any]:
+    """One distinct count per bucket, on the bucket's own range, all in one statement."""
+    assert query.dimension is not None
+    name = _dimension_label(query.dimension)
+    counts = []
+    for number, bucket in enumerate(buckets):
+        customers = (
+            select(c.customer_id)
+            .select_from(payments)
+            .where(
+                and_(
+                    *conditions,
+                    c.customer_id.is_not(None),
+                    c.created_at >= bucket.start,
+                    c.created_at < bucket.end,
+                )
+            )
+            .distinct()
+            .subquery(f"bucket_{number}")
+        )
+        counts.append(
+            select(literal(bucket.label).label(name), func.count().label("customers")).select_from(
+                customers
+            )
+        )
+    per_bucket = union_all(*counts).subquery("per_bucket")
+    label, customers_count = per_bucket.c[name], per_bucket.c.customers
+    # A bucket without customers is no group at all, as in the grouped query.
+    statement = select(label, customers_count).where(customers_count > const(0))
+    return _order(statement, query, [label], customers_count)
+
+
+def _dimension_label(dimension: str) -> str:
+    return "customer_id" if dimension == "customer" else dimension
 
 
 def _order(
