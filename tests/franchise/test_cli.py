@@ -68,6 +68,9 @@ def test_keys_are_printed_once_and_validated(cli_env: dict[str, str]) -> None:
     assert runner.invoke(app, ["franchise", "key", "create", "--pos", "nope"]).exit_code == 1
     assert runner.invoke(app, ["franchise", "key", "create"]).exit_code == 2
     assert runner.invoke(app, ["franchise", "key", "create", "--role", "Boss"]).exit_code == 2
+    owner = ["franchise", "key", "create", "--role", "FranchiseOwner"]
+    assert runner.invoke(app, owner).exit_code == 1  # an owner key names its node
+    assert runner.invoke(app, [*owner, "--node", "7"]).exit_code == 1  # no such node
     auditor = runner.invoke(app, ["franchise", "key", "create", "--role", "Auditor"])
     key_id = auditor.output.split()[1]
     assert runner.invoke(app, ["franchise", "key", "revoke", key_id]).exit_code == 0

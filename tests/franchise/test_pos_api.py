@@ -127,6 +127,33 @@ async def test_keys_are_required_and_roles_enforced(network: Network) -> None:
             assert (await auditor.get("/api/v1/network/stats")).status_code == 401
 
 
+async def test_an_owner_key_sells_only_at_its_own_node(network: Network) -> None:
+    owner_node, franchise_node, _ = await _setup(network)
+    async with network.client(network.admin) as admin:
+        unbound = await admin.post("/api/v1/keys", json={"role": "FranchiseOwner"})
+        assert unbound.status_code == 400
+        assert "names its node" in unbound.json()["error"]
+        missing = await admin.post("/api/v1/keys", json={"role": "FranchiseOwner", "node_id": 99})
+        assert missing.status_code == 404
+        stray = await admin.post("/api/v1/keys", json={"role": "Auditor", "node_id": owner_node})
+        assert stray.status_code == 400
+        created = await admin.post(
+            "/api/v1/keys", json={"role": "FranchiseOwner", "node_id": franchise_node}
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["data"]["node_id"] == franchise_node
+        token = created.json()["data"]["token"]
+    async with network.client(token) as franchisee:
+        size = await ledger_size(franchisee)
+        elsewhere = await pos(franchisee, "RecordSale", sale("o-1", owner_node))
+        assert elsewhere.status_code == 403
+        assert f"node {franchise_node}" in elsewhere.json()["error"]
+        assert await ledger_size(franchisee) == size  # refused: nothing written
+        own = await pos(franchisee, "RecordSale", sale("o-2", franchise_node))
+        assert own.status_code == 200, own.text
+        assert own.json()["data"]["owner_units"] == 48
+
+
 async def test_bad_input_is_refused_and_writes_nothing(network: Network) -> None:
     node, franchise_node, _key = await _setup(network)
     async with network.client(network.admin) as admin:

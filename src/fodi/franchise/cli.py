@@ -55,6 +55,9 @@ def key_create(
     pos: Annotated[str | None, typer.Option("--pos", help="A whitelisted POS id")] = None,
     admin: Annotated[bool, typer.Option("--admin", help="A SuperAdmin key")] = False,
     role: Annotated[str | None, typer.Option("--role", help="Any of the roles")] = None,
+    node: Annotated[
+        int | None, typer.Option("--node", help="The node a FranchiseOwner key acts for")
+    ] = None,
     label: Annotated[str, typer.Option(help="A note for people")] = "",
 ) -> None:
     """Create an API key and print it once (only its digest is stored)."""
@@ -79,13 +82,14 @@ def key_create(
         database = Database.from_url(settings.effective_database_url)
         try:
             async with database.session() as session:
-                key, token = await create_key(session, chosen, pos, label)
+                key, token = await create_key(session, chosen, pos, label, node_id=node)
                 await session.commit()
         except AppError as exc:
             fail(exc.message)
         finally:
             await database.dispose()
-        console.print(f"key {key.id} ({key.role}{', POS ' + pos if pos else ''}):")
+        bound = f", POS {pos}" if pos else f", node {node}" if node is not None else ""
+        console.print(f"key {key.id} ({key.role}{bound}):")
         print(token)
 
     run(main())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fodi.core.db import Base, new_id, utcnow
@@ -17,6 +17,10 @@ class FranchiseApiKey(Base):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(32))
     pos_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # The node a FranchiseOwner key acts for (NULL for every other role).
+    node_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("franchise_nodes.node_id"), nullable=True
+    )
     label: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -13,7 +13,7 @@ from fodi.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from fodi.core.security import new_api_token, token_digest
 from fodi.franchise.auth.models import FranchiseApiKey
 from fodi.franchise.auth.roles import FranchiseRole, Permission, has_permission
-from fodi.franchise.network.models import FranchisePos
+from fodi.franchise.network.models import FranchiseNode, FranchisePos
 
 KEY_PREFIX = "hps"
 
@@ -23,6 +23,7 @@ class Principal:
     key_id: str
     role: FranchiseRole
     pos_id: str | None
+    node_id: int | None = None  # a FranchiseOwner's own node
 
     def can(self, permission: Permission) -> bool:
         return has_permission(self.role, permission)
@@ -31,11 +32,29 @@ class Principal:
         if not self.can(permission):
             raise Forbidden(f"Role {self.role} lacks the {permission} permission")
 
+    def require_sale_at(self, node_id: int, pos_id: str) -> None:
+        """A POS key sells at its own terminal, an owner key at its own node's terminals."""
+        if self.pos_id is not None and self.pos_id != pos_id:
+            raise Forbidden(f"This key belongs to POS {self.pos_id!r}")
+        if self.role is FranchiseRole.FRANCHISE_OWNER and self.node_id != node_id:
+            if self.node_id is None:
+                raise Forbidden("This owner key names no node; create one with its node")
+            raise Forbidden(f"This key belongs to node {self.node_id}")
+
 
 async def create_key(
-    session: AsyncSession, role: FranchiseRole, pos_id: str | None = None, label: str = ""
+    session: AsyncSession,
+    role: FranchiseRole,
+    pos_id: str | None = None,
+    label: str = "",
+    node_id: int | None = None,
 ) -> tuple[FranchiseApiKey, str]:
-    """A new key; the caller shows the returned token once."""
+    """A new key; the caller shows the returned token once.
+
+    A POS key names its terminal; a FranchiseOwner key names its node (and acts for it
+    alone); no other key names either.
+    """
+    await _check_node_binding(session, role, node_id, pos_id)
     if pos_id is not None:
         if await session.get(FranchisePos, pos_id) is None:
             raise NotFound(f"POS {pos_id!r} is not whitelisted; whitelist it first")
@@ -43,10 +62,24 @@ async def create_key(
     elif role in (FranchiseRole.POS_OPERATOR, FranchiseRole.CASHIER):
         raise BadRequest("a POS key names its terminal (--pos POS_ID)")
     token = new_api_token(KEY_PREFIX)
-    key = FranchiseApiKey(digest=token_digest(token), role=role.value, pos_id=pos_id, label=label)
+    key = FranchiseApiKey(
+        digest=token_digest(token), role=role.value, pos_id=pos_id, node_id=node_id, label=label
+    )
     session.add(key)
     await session.flush()
     return key, token
+
+
+async def _check_node_binding(
+    session: AsyncSession, role: FranchiseRole, node_id: int | None, pos_id: str | None
+) -> None:
+    if role is FranchiseRole.FRANCHISE_OWNER and pos_id is None:
+        if node_id is None:
+            raise BadRequest("a FranchiseOwner key names its node (--node NODE_ID)")
+        if await session.get(FranchiseNode, node_id) is None:
+            raise NotFound(f"Node {node_id} not found")
+    elif node_id is not None:
+        raise BadRequest("only a FranchiseOwner key names a node")
 
 
 async def revoke_key(session: AsyncSession, key_id: str) -> None:
@@ -93,7 +126,7 @@ class KeyResolver:
         if key is None:
             self._cache.pop(digest, None)
             raise Unauthorized("Invalid API key")
-        principal = Principal(key.id, FranchiseRole(key.role), key.pos_id)
+        principal = Principal(key.id, FranchiseRole(key.role), key.pos_id, key.node_id)
         if self.ttl > 0:
             self._cache[digest] = (now, principal)
         return principal

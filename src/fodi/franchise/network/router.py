@@ -35,6 +35,7 @@ class PosIn(BaseModel):
 class KeyIn(BaseModel):
     role: FranchiseRole = FranchiseRole.POS_OPERATOR
     pos_id: str | None = None
+    node_id: int | None = None  # a FranchiseOwner key's node
     label: str = Field(default="", max_length=128)
 
 
@@ -92,9 +93,12 @@ async def create_key(
     body: KeyIn, state: StateDep, session: SessionDep, principal: PrincipalDep
 ) -> JSONResponse:
     principal.require(Permission.MANAGE_ROLES)
-    key, token = await keys.create_key(session, body.role, body.pos_id, body.label)
+    key, token = await keys.create_key(
+        session, body.role, body.pos_id, body.label, node_id=body.node_id
+    )
     await session.commit()
-    return ok({"id": key.id, "role": key.role, "pos_id": key.pos_id, "token": token}, status=201)
+    created = {"id": key.id, "role": key.role, "pos_id": key.pos_id, "node_id": key.node_id}
+    return ok({**created, "token": token}, status=201)
 
 
 @router.delete("/keys/{key_id}")

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from fodi.core.db import Database
 from fodi.core.deps import SessionDep
-from fodi.core.errors import AppError, BadRequest, Forbidden, NotFound, PayloadTooLarge
+from fodi.core.errors import AppError, BadRequest, NotFound, PayloadTooLarge
 from fodi.franchise import flows
 from fodi.franchise.auth.roles import FranchiseRole, Permission
 from fodi.franchise.auth.service import Principal
@@ -39,8 +39,7 @@ async def record_sale(
     """
     principal.require(Permission.PROCESS_TRANSACTIONS)
     command = parse_sale(payload, state.config)
-    if principal.pos_id is not None and principal.pos_id != command.pos_id:
-        raise Forbidden(f"This key belongs to POS {principal.pos_id!r}")
+    principal.require_sale_at(command.node_id, command.pos_id)
     batcher: SaleBatcher | None = app.state.sale_batcher
     if batcher is not None:
         if session is not None:
