@@ -26,7 +26,7 @@ ManagerDep = Annotated[
 IdPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-def backend_settings(request: Request) -> BackendSettings:
+async def backend_settings(request: Request) -> BackendSettings:
     section: BackendSettings = request.app.state.settings.backend
     return section
 

@@ -26,7 +26,7 @@ class PageParams:
         return statement.limit(self.limit).offset(self.offset)
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip")] = 0,
 ) -> PageParams:

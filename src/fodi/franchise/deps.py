@@ -54,10 +54,8 @@ async def ensure_state(app: FastAPI, session: AsyncSession) -> FranchiseState:
 StateDep = Annotated[FranchiseState, Depends(get_state)]
 
 
-def api_key(
-    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> str | None:
+def api_key(x_api_key: str | None, authorization: str | None) -> str | None:
+    """The caller's key, from ``X-API-Key`` or ``Authorization: Bearer``."""
     if x_api_key:
         return x_api_key.strip()
     if authorization and authorization.lower().startswith("bearer "):
@@ -65,8 +63,16 @@ def api_key(
     return None
 
 
+async def request_api_key(
+    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> str | None:
+    """:func:`api_key` as a dependency (``async``: no worker thread per request)."""
+    return api_key(x_api_key, authorization)
+
+
 async def get_principal(
-    state: StateDep, session: SessionDep, token: Annotated[str | None, Depends(api_key)]
+    state: StateDep, session: SessionDep, token: Annotated[str | None, Depends(request_api_key)]
 ) -> Principal:
     return await state.keys.resolve(session, token)
 

@@ -25,7 +25,7 @@ from fodi.core.pagination import MAX_LIMIT, PageParams, set_page_headers
 router = APIRouter(prefix="/api", tags=["inventory"])
 
 
-def movement_page(
+async def movement_page(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> PageParams:

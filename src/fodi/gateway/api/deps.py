@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from fodi.core.deps import AuthorizationHeader, get_token_codec
+from fodi.core.deps import AuthorizationHeader, token_codec_of
 from fodi.core.errors import Forbidden
 from fodi.core.security import bearer_token
 from fodi.gateway.assistant.engine import Assistant
@@ -15,39 +15,41 @@ from fodi.gateway.identity import Caller, caller_from_token
 from fodi.gateway.ws.hub import Hub
 
 
-def get_backend(request: Request) -> BackendClient:
+async def get_backend(request: Request) -> BackendClient:
     backend: BackendClient = request.app.state.backend
     return backend
 
 
-def get_assistant(request: Request) -> Assistant:
+async def get_assistant(request: Request) -> Assistant:
     assistant: Assistant = request.app.state.assistant
     return assistant
 
 
-def get_hub(request: Request) -> Hub:
+async def get_hub(request: Request) -> Hub:
     hub: Hub = request.app.state.hub
     return hub
 
 
-def optional_caller(request: Request, authorization: AuthorizationHeader = None) -> Caller | None:
+async def optional_caller(
+    request: Request, authorization: AuthorizationHeader = None
+) -> Caller | None:
     """The signed-in caller, None for a guest; a present but bad token is a 401."""
     if not authorization:
         return None
-    return caller_from_token(get_token_codec(request), bearer_token(authorization))
+    return caller_from_token(token_codec_of(request), bearer_token(authorization))
 
 
-def required_caller(request: Request, authorization: AuthorizationHeader = None) -> Caller:
-    return caller_from_token(get_token_codec(request), bearer_token(authorization))
+async def required_caller(request: Request, authorization: AuthorizationHeader = None) -> Caller:
+    return caller_from_token(token_codec_of(request), bearer_token(authorization))
 
 
-def admin_caller(caller: Annotated[Caller, Depends(required_caller)]) -> Caller:
+async def admin_caller(caller: Annotated[Caller, Depends(required_caller)]) -> Caller:
     if not caller.is_admin:
         raise Forbidden("Admin access required")
     return caller
 
 
-def staff_caller(caller: Annotated[Caller, Depends(required_caller)]) -> Caller:
+async def staff_caller(caller: Annotated[Caller, Depends(required_caller)]) -> Caller:
     if not caller.is_staff:
         raise Forbidden("Staff access required")
     return caller
