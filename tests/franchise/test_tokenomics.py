@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from fractions import Fraction
 
 import pytest
@@ -9,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from fodi.core.errors import BadRequest
 from fodi.franchise.config import FranchiseSettings, Tokenomics
-from fodi.franchise.sales.service import compute_minting
+from fodi.franchise.sales.service import compute_minting, content_hash, parse_sale
 from fodi.franchise.tokenomics import BPS_TOTAL, allocate, allocate_split
 
 
@@ -79,3 +82,35 @@ def test_bad_split_from_the_environment_is_refused(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("FRANCHISE__TOKENOMICS__OWNER_NODE_SPLIT", '{"owner": 6000, "buyer": 3000}')
     with pytest.raises(ValidationError, match="10000"):
         Settings()
+
+
+@given(
+    sale_id=st.text(min_size=1, max_size=40),
+    buyer=st.text(max_size=60),
+    item=st.text(min_size=1, max_size=30),
+    price=st.integers(min_value=1, max_value=10**9),
+)
+def test_a_sale_hashes_as_it_always_did(sale_id: str, buyer: str, item: str, price: int) -> None:
+    """Replays compare against hashes stored by earlier versions: the bytes must not change."""
+    payload = {
+        "node_id": 1,
+        "sale_id": sale_id.strip() or "s",
+        "price_subunits": price,
+        "buyer_meta": buyer,
+        "pos_id": "pos_1",
+        "items": [{"item_id": item.strip() or "i", "quantity": 1, "price_subunits": price}],
+    }
+    try:
+        command = parse_sale(payload, FranchiseSettings())
+    except BadRequest:
+        return  # refused input has no hash
+    body = {
+        "node_id": command.node_id,
+        "sale_id": command.sale_id,
+        "price_subunits": command.price_subunits,
+        "buyer_meta": command.buyer_meta,
+        "pos_id": command.pos_id,
+        "items": [item.json() for item in command.items],
+    }
+    reference = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert content_hash(command) == hashlib.sha256(reference.encode()).hexdigest()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from fodi.core.errors import BadRequest
 from fodi.franchise.config import FranchiseSettings
@@ -111,10 +112,14 @@ def _item(raw: Any, position: int) -> SaleItem:
 
 
 def content_hash(command: SaleCommand) -> str:
-    """What makes two RecordSale commands 'the same sale' (for replays)."""
+    """What makes two RecordSale commands 'the same sale' (for replays).
+
+    The bytes are those of ``json.dumps(body, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)`` in UTF-8, which the stored hashes of earlier sales were made from;
+    orjson writes the same bytes (a test holds it to that) at a fraction of the cost.
+    """
     body = {**_fields(command), "items": [item.json() for item in command.items]}
-    data = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(data.encode()).hexdigest()
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
