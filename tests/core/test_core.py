@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import structlog
 from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -17,6 +21,7 @@ from fodi.core.app import EdgeRoute, add_edge_route, create_service_app
 from fodi.core.db import Database, async_database_url
 from fodi.core.deps import AdminDep
 from fodi.core.errors import Conflict, Unauthorized
+from fodi.core.logging import configure_logging
 from fodi.core.security import TokenClaims, TokenCodec, hash_password, verify_password
 from fodi.core.settings import InsecureConfigurationError, Settings
 from tests.support import asgi_client, bearer
@@ -195,7 +200,8 @@ async def test_edge_routes_answer_plain_gets_and_leave_the_rest_to_the_framework
         assert plain.headers["vary"] == "Origin"
 
         assert (await client.get("/menu?page=2")).json() == {"via": "framework"}
-        assert (await client.head("/menu")).status_code == 405  # FastAPI's own answer
+        head = await client.head("/menu")
+        assert (head.status_code, head.content) == (200, b"")
 
         browser = await client.get("/menu", headers={"Origin": "http://localhost:3000"})
         assert browser.json() == {"via": "framework"}  # cross-origin: through CORS
@@ -225,3 +231,16 @@ async def test_migrations_reach_head_on_a_fresh_sqlite_file(tmp_path: Path) -> N
     assert await migrations.current_revision(url) is not None
     await migrations.downgrade(url, "base")
     assert await migrations.current_revision(url) is None
+
+
+def test_json_logs_are_written_when_stderr_is_text() -> None:
+    captured = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(captured):
+            configure_logging(level="INFO", as_json=True)
+            log = structlog.get_logger("fodi.test")
+            log.info("hello", big=2**70, text="привет")
+    finally:
+        configure_logging(level="INFO", as_json=False)
+    line = json.loads(captured.getvalue().splitlines()[-1])
+    assert (line["event"], line["big"], line["text"]) == ("hello", 2**70, "привет")

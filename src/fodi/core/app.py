@@ -51,7 +51,7 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True)
 class EdgeRoute:
-    """A hot read answered by the edge itself: ``GET`` of exactly ``path``, with no query
+    """A hot read answered by the edge itself: ``GET`` (or ``HEAD``) of exactly ``path``, no query
     string and no ``Origin`` header, bypassing the framework's routing and middleware.
 
     For the few endpoints that serve bytes kept in memory (the menu), the framework's
@@ -142,7 +142,7 @@ class Edge:
 
     def _edge_route(self, scope: Scope) -> EdgeRoute | None:
         edge = self.edge_routes.get(scope["path"])
-        if edge is not None and scope["method"] == "GET" and not scope["query_string"]:
+        if edge is not None and scope["method"] in ("GET", "HEAD") and not scope["query_string"]:
             scope["route"] = edge  # the metrics' route label
             return edge
         return None

@@ -10,6 +10,7 @@ an equivalent renderer.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from typing import Any, BinaryIO, TextIO
@@ -38,17 +39,31 @@ def _text_logger(*args: Any) -> _NamedWriteLogger:
     return _NamedWriteLogger(str(args[0]) if args else "fodi", sys.stderr)
 
 
-def _bytes_logger(*args: Any) -> _NamedWriteLogger | _NamedBytesLogger:
+class _NamedDecodingLogger(_NamedWriteLogger):
+    """The text writer for orjson's bytes, where stderr has no byte buffer (a test that
+    captures it as text)."""
+
+    def msg(self, message: str | bytes) -> None:
+        super().msg(message.decode() if isinstance(message, bytes) else message)
+
+    log = debug = info = warn = warning = msg
+    fatal = failure = err = error = critical = exception = msg
+
+
+def _bytes_logger(*args: Any) -> _NamedDecodingLogger | _NamedBytesLogger:
     name = str(args[0]) if args else "fodi"
-    buffer = getattr(sys.stderr, "buffer", None)  # absent when a test captures stderr as text
+    buffer = getattr(sys.stderr, "buffer", None)
     if buffer is None:
-        return _NamedWriteLogger(name, sys.stderr)
+        return _NamedDecodingLogger(name, sys.stderr)
     sys.stderr.flush()  # nothing written as text may come out after what is written as bytes
     return _NamedBytesLogger(name, buffer)
 
 
 def _orjson_dumps(event: Any, **_: Any) -> bytes:
-    return orjson.dumps(event, default=repr, option=orjson.OPT_NON_STR_KEYS)
+    try:
+        return orjson.dumps(event, default=repr, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:  # what orjson cannot write (an int past 64 bits, ...)
+        return json.dumps(event, default=repr, ensure_ascii=False).encode()
 
 
 def configure_logging(*, level: str = "INFO", as_json: bool = False) -> None:

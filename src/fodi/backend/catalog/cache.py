@@ -34,6 +34,7 @@ class MenuCache:
         self._expires = 0.0
         self._generation = 0
         self._build: asyncio.Task[bytes] | None = None
+        self._running: set[asyncio.Task[bytes]] = set()
 
     def invalidate(self) -> None:
         self._body = None
@@ -60,10 +61,12 @@ class MenuCache:
 
         task = asyncio.create_task(run())
         self._build = task
+        self._running.add(task)  # the loop keeps only a weak reference to a task
         task.add_done_callback(self._build_done)
         return task
 
     def _build_done(self, task: asyncio.Task[bytes]) -> None:
+        self._running.discard(task)
         if self._build is task:
             self._build = None
 
