@@ -93,9 +93,8 @@ class Appender:
         if self.entries:  # the head row lock makes this size new: a plain insert
             row = self.ledger.checkpoint_row(checkpoint)
             self.writes.insert(cast(Table, FranchiseCheckpoint.__table__), [row])
-            await self.writes.execute(self.session)
-        else:
-            await self.writes.execute(self.session)
+        await self.writes.execute(self.session)
+        if not self.entries:  # the size may already have its checkpoint
             await self.ledger.store_checkpoint(self.session, checkpoint)
         return checkpoint
 

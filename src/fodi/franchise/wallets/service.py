@@ -117,18 +117,22 @@ def _join_batch(
 def _credit_rows(
     credits: Mapping[str, int], wallets: Mapping[str, tuple[str, str, str | None]]
 ) -> list[dict[str, object]]:
+    """The wallet rows the credits upsert (a wallet not yet known is created by it)."""
     now = utcnow()  # given here: the batch's statement does not apply Python-side defaults
-    return [
-        {
-            "address": address,
-            "kind": wallets.get(address, _EXTERNAL)[0],
-            "owner_id": wallets.get(address, _EXTERNAL)[1],
-            "path": wallets.get(address, _EXTERNAL)[2],
-            "balance": amount,
-            "created_at": now,
-        }
-        for address, amount in sorted(credits.items())
-    ]
+    rows: list[dict[str, object]] = []
+    for address, amount in sorted(credits.items()):
+        kind, owner_id, path = wallets.get(address, _EXTERNAL)
+        rows.append(
+            {
+                "address": address,
+                "kind": kind,
+                "owner_id": owner_id,
+                "path": path,
+                "balance": amount,
+                "created_at": now,
+            }
+        )
+    return rows
 
 
 async def _upsert_credits(
@@ -144,17 +148,7 @@ async def _upsert_credits(
         index_elements=["address"],
         set_={"balance": statement.table.c.balance + statement.excluded.balance},
     )
-    values = [
-        {
-            "address": address,
-            "kind": wallets.get(address, _EXTERNAL)[0],
-            "owner_id": wallets.get(address, _EXTERNAL)[1],
-            "path": wallets.get(address, _EXTERNAL)[2],
-            "balance": amount,
-        }
-        for address, amount in sorted(credits.items())
-    ]
-    await session.execute(statement, values)
+    await session.execute(statement, _credit_rows(credits, wallets))
 
 
 async def _move(session: AsyncSession, address: str, delta: int) -> None:
