@@ -7,6 +7,7 @@ import asyncio
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from fodi.backend.catalog.cache import MenuCache
 
@@ -80,8 +81,9 @@ async def test_a_write_during_a_build_is_never_hidden_by_it() -> None:
 
 
 async def test_the_edge_menu_is_the_framework_menu(
-    client: httpx.AsyncClient, admin: httpx.AsyncClient
+    app: FastAPI, client: httpx.AsyncClient, admin: httpx.AsyncClient
 ) -> None:
+    assert "/api/products" in app.state.edge_routes  # the plain GET below is the edge's
     edge = await client.get("/api/products")
     framework = await client.get("/api/products", params={"category": ""})
     assert edge.status_code == framework.status_code == 200

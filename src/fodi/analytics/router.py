@@ -43,7 +43,7 @@ AnalystDep = Annotated[
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def get_state(request: Request) -> AnalyticsState:
+async def get_state(request: Request) -> AnalyticsState:
     state: AnalyticsState = request.app.state.analytics
     return state
 
