@@ -51,8 +51,8 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True)
 class EdgeRoute:
-    """A hot read answered by the edge itself: ``GET`` (or ``HEAD``) of exactly ``path``, no query
-    string and no ``Origin`` header, bypassing the framework's routing and middleware.
+    """A hot read answered by the edge itself: ``GET`` or ``HEAD`` of exactly ``path``, with no
+    query string and no ``Origin`` header, bypassing the framework's routing and middleware.
 
     For the few endpoints that serve bytes kept in memory (the menu), the framework's
     per-request work costs several times the answer itself. Every other request for the same
