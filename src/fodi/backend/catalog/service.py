@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -275,19 +275,24 @@ class Priced:
     recipe: list[tuple[str, int]] = field(default_factory=list)
 
 
+# Built once: every order runs it, and building and hashing the statement per call cost
+# more than the database's part of it.
+_PRICED_PRODUCTS = (
+    select(
+        Product.id,
+        Product.name,
+        Product.price_minor,
+        RecipeItem.ingredient_id,
+        RecipeItem.quantity_milli,
+    )
+    .outerjoin(RecipeItem, RecipeItem.product_id == Product.id)
+    .where(Product.id.in_(bindparam("ids", expanding=True)), Product.is_visible.is_(True))
+)
+
+
 async def priced_products(session: AsyncSession, product_ids: Iterable[str]) -> dict[str, Priced]:
     """Visible dishes' current prices and recipes, in one query: the only prices orders use."""
-    rows = await session.execute(
-        select(
-            Product.id,
-            Product.name,
-            Product.price_minor,
-            RecipeItem.ingredient_id,
-            RecipeItem.quantity_milli,
-        )
-        .outerjoin(RecipeItem, RecipeItem.product_id == Product.id)
-        .where(Product.id.in_(list(product_ids)), Product.is_visible.is_(True))
-    )
+    rows = await session.execute(_PRICED_PRODUCTS, {"ids": list(product_ids)})
     priced: dict[str, Priced] = {}
     for pid, name, price, ingredient_id, amount in rows:
         dish = priced.setdefault(pid, Priced(pid, name, price))

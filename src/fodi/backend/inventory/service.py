@@ -7,6 +7,7 @@ the level below zero on either engine (a CHECK constraint backs this up).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import TextClause
 
 from fodi.backend.catalog.models import RecipeItem
 from fodi.backend.events import service as outbox
@@ -506,7 +508,8 @@ async def consume_for_order(
     return low
 
 
-def _consume_record_and_publish_sql(count: int) -> str:
+@functools.lru_cache(maxsize=64)
+def _consume_record_and_publish_sql(count: int) -> TextClause:
     """PostgreSQL: an order's whole stock-and-outbox step in one statement.
 
     Every conditional decrease with its movement, then the outbox lock and the events: the
@@ -520,7 +523,7 @@ def _consume_record_and_publish_sql(count: int) -> str:
     and never deadlock (a plain multi-row UPDATE locks rows in plan order).
     """
     rows = ", ".join(f"(:id{i}, CAST(:amount{i} AS BIGINT), {i})" for i in range(count))
-    return f"""
+    return text(f"""
         WITH needs(id, amount, position) AS (VALUES {rows}),
         locked AS (
             SELECT item.id FROM ingredients AS item
@@ -566,7 +569,7 @@ def _consume_record_and_publish_sql(count: int) -> str:
             ORDER BY new.position
         )
         SELECT id FROM moved
-    """  # noqa: S608 (placeholders only)
+    """)  # noqa: S608 (placeholders only)
 
 
 async def consume_for_order_and_publish(
@@ -598,7 +601,7 @@ async def consume_for_order_and_publish(
     }
     for i, item_id in enumerate(ordered):
         params[f"id{i}"], params[f"amount{i}"] = item_id, needs[item_id]
-    result = await session.execute(text(_consume_record_and_publish_sql(len(ordered))), params)
+    result = await session.execute(_consume_record_and_publish_sql(len(ordered)), params)
     moved = {row[0] for row in result}
     if len(moved) < len(ordered):
         short = next(item_id for item_id in ordered if item_id not in moved)
