@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -21,7 +22,7 @@ from fodi.core.app import EdgeRoute, add_edge_route, create_service_app
 from fodi.core.db import Database, async_database_url
 from fodi.core.deps import AdminDep
 from fodi.core.errors import Conflict, Unauthorized
-from fodi.core.logging import configure_logging
+from fodi.core.logging import configure_logging, log_access
 from fodi.core.security import TokenClaims, TokenCodec, hash_password, verify_password
 from fodi.core.settings import InsecureConfigurationError, Settings
 from tests.support import asgi_client, bearer
@@ -244,3 +245,50 @@ def test_json_logs_are_written_when_stderr_is_text() -> None:
         configure_logging(level="INFO", as_json=False)
     line = json.loads(captured.getvalue().splitlines()[-1])
     assert (line["event"], line["big"], line["text"]) == ("hello", 2**70, "привет")
+
+
+@pytest.mark.parametrize("level", ["INFO", "WARNING"])
+def test_json_access_lines_have_the_pipelines_keys_and_follow_the_level(level: str) -> None:
+    captured = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(captured):
+            configure_logging(level=level, as_json=True)
+            log_access("rid-1", service="edge-test", method="GET", path="/menu", status=200, ms=0.5)
+            structlog.get_logger("fodi.test.access").warning("after")
+    finally:
+        configure_logging(level="INFO", as_json=False)
+    lines = [json.loads(line) for line in captured.getvalue().splitlines()]
+    access = [line for line in lines if line["event"] == "request"]
+    if level == "WARNING":
+        assert access == []
+        return
+    (line,) = access
+    assert line.pop("timestamp").endswith("Z")
+    assert line == {
+        "request_id": "rid-1",
+        "service": "edge-test",
+        "method": "GET",
+        "path": "/menu",
+        "status": 200,
+        "ms": 0.5,
+        "event": "request",
+        "level": "info",
+        "logger": "fodi.access",
+    }
+    assert lines[-1]["event"] == "after"
+
+
+async def test_json_access_lines_of_one_loop_turn_are_written_together_at_its_end() -> None:
+    captured = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(captured):
+            configure_logging(level="INFO", as_json=True)
+            for n in range(3):
+                log_access(f"rid-{n}", service="edge-test", status=200)
+            assert captured.getvalue() == ""  # still this turn
+            await asyncio.sleep(0)
+            written = captured.getvalue()
+    finally:
+        configure_logging(level="INFO", as_json=False)
+    ids = [json.loads(line)["request_id"] for line in written.splitlines()]
+    assert ids == ["rid-0", "rid-1", "rid-2"]

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import fodi
 from fodi.core.db import Database
 from fodi.core.errors import install_error_handlers, problem
+from fodi.core.logging import log_access
 from fodi.core.metrics import metrics_endpoint, record_request
 from fodi.core.security import TokenCodec
 from fodi.core.settings import Settings
@@ -45,7 +46,6 @@ EXPOSED_HEADERS = [
     "Idempotent-Replayed",
 ]
 
-access_log = structlog.get_logger("fodi.access")
 log = structlog.get_logger(__name__)
 
 
@@ -130,8 +130,8 @@ class Edge:
         finally:
             elapsed = time.perf_counter() - started
             record_request(self.service, scope, status or 500, elapsed)
-            access_log.info(
-                "request",
+            log_access(
+                request_id,
                 service=self.service,
                 method=scope["method"],
                 path=scope["path"],

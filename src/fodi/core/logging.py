@@ -10,9 +10,12 @@ an equivalent renderer.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from typing import Any, BinaryIO, TextIO
 
 import orjson
@@ -66,9 +69,73 @@ def _orjson_dumps(event: Any, **_: Any) -> bytes:
         return json.dumps(event, default=repr, ensure_ascii=False).encode()
 
 
+# How access lines are written, set by configure_logging: JSON lines straight from orjson,
+# or None for structlog's pipeline (the console renderer, or a level above INFO).
+_json_access: bool = False
+_access_output: _NamedDecodingLogger | _NamedBytesLogger | None = None
+_access_logger = structlog.get_logger("fodi.access")
+
+
+def log_access(request_id: str, **fields: Any) -> None:
+    """One access line (``event: request``) with the caller's request id.
+
+    In JSON mode the line is built here, with the keys structlog's pipeline would give it
+    (``request_id``, the fields, ``level``, ``timestamp``, ``logger``): every request of
+    every service writes one, and the pipeline's six processors cost a fifth of the menu's
+    whole answer under load.  Other modes go through structlog as usual.
+    """
+    global _access_output
+    if not _json_access:
+        _access_logger.info("request", **fields)
+        return
+    line = {
+        "request_id": request_id,
+        **fields,
+        "event": "request",
+        "level": "info",
+        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "logger": "fodi.access",
+    }
+    if _access_output is None:  # made at first use, like structlog's own loggers
+        _access_output = _bytes_logger("fodi.access")
+    _pending_access.append(_orjson_dumps(line))
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        _write_access_lines()
+        return
+    global _access_flush_loop
+    if _access_flush_loop is not loop:  # keyed by loop: a stopped loop may never have run it
+        _access_flush_loop = loop
+        loop.call_soon(_write_access_lines)
+
+
+# Access lines written in one turn of the event loop go out together at its end, in one
+# write: with PYTHONUNBUFFERED (usual in containers) stderr has no buffer, and a write per
+# line was a measurable part of a small request's system time.  A line is late by the rest
+# of its turn at most (never by a timer), so within a turn it may follow other lines; each
+# carries its timestamp.
+_pending_access: list[bytes] = []
+_access_flush_loop: asyncio.AbstractEventLoop | None = None
+
+
+@atexit.register
+def _write_access_lines() -> None:
+    global _access_flush_loop
+    _access_flush_loop = None
+    if _pending_access and _access_output is not None:
+        lines = b"\n".join(_pending_access)
+        _pending_access.clear()
+        _access_output.msg(lines)
+
+
 def configure_logging(*, level: str = "INFO", as_json: bool = False) -> None:
     """Configure structlog and the standard library's root logger once, at start-up."""
+    global _json_access, _access_output
     numeric_level = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    _write_access_lines()  # what is pending goes where it was meant to
+    _json_access = as_json and numeric_level <= logging.INFO
+    _access_output = None
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if as_json
