@@ -69,11 +69,18 @@ def _orjson_dumps(event: Any, **_: Any) -> bytes:
         return json.dumps(event, default=repr, ensure_ascii=False).encode()
 
 
-# How access lines are written, set by configure_logging: JSON lines straight from orjson,
-# or None for structlog's pipeline (the console renderer, or a level above INFO).
-_json_access: bool = False
+# How access lines are written, set by configure_logging: True for JSON lines built by
+# log_access itself, False for structlog's pipeline (the console, or a level above INFO).
+_json_access = False
 _access_output: _NamedDecodingLogger | _NamedBytesLogger | None = None
 _access_logger = structlog.get_logger("fodi.access")
+# Access lines written in one turn of the event loop go out together at its end, in one
+# write: with PYTHONUNBUFFERED (usual in containers) stderr has no buffer, and a write per
+# line was a measurable part of a small request's system time.  A line is late by the rest
+# of its turn at most (never by a timer), so within a turn it may follow other lines; each
+# carries its timestamp.
+_pending_access: list[bytes] = []
+_access_flush_loop: asyncio.AbstractEventLoop | None = None  # the loop with a write scheduled
 
 
 def log_access(request_id: str, **fields: Any) -> None:
@@ -84,7 +91,6 @@ def log_access(request_id: str, **fields: Any) -> None:
     every service writes one, and the pipeline's six processors cost a fifth of the menu's
     whole answer under load.  Other modes go through structlog as usual.
     """
-    global _access_output
     if not _json_access:
         _access_logger.info("request", **fields)
         return
@@ -96,27 +102,22 @@ def log_access(request_id: str, **fields: Any) -> None:
         "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         "logger": "fodi.access",
     }
+    _queue_access_line(_orjson_dumps(line))
+
+
+def _queue_access_line(line: bytes) -> None:
+    global _access_output, _access_flush_loop
     if _access_output is None:  # made at first use, like structlog's own loggers
         _access_output = _bytes_logger("fodi.access")
-    _pending_access.append(_orjson_dumps(line))
+    _pending_access.append(line)
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         _write_access_lines()
         return
-    global _access_flush_loop
     if _access_flush_loop is not loop:  # keyed by loop: a stopped loop may never have run it
         _access_flush_loop = loop
         loop.call_soon(_write_access_lines)
-
-
-# Access lines written in one turn of the event loop go out together at its end, in one
-# write: with PYTHONUNBUFFERED (usual in containers) stderr has no buffer, and a write per
-# line was a measurable part of a small request's system time.  A line is late by the rest
-# of its turn at most (never by a timer), so within a turn it may follow other lines; each
-# carries its timestamp.
-_pending_access: list[bytes] = []
-_access_flush_loop: asyncio.AbstractEventLoop | None = None
 
 
 @atexit.register
@@ -124,9 +125,9 @@ def _write_access_lines() -> None:
     global _access_flush_loop
     _access_flush_loop = None
     if _pending_access and _access_output is not None:
-        lines = b"\n".join(_pending_access)
-        _pending_access.clear()
-        _access_output.msg(lines)
+        taken = _pending_access[:]
+        del _pending_access[: len(taken)]  # keeps what another thread's loop appends meanwhile
+        _access_output.msg(b"\n".join(taken))
 
 
 def configure_logging(*, level: str = "INFO", as_json: bool = False) -> None:
