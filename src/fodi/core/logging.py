@@ -93,7 +93,7 @@ def log_access(request_id: str, **fields: Any) -> None:
     whole answer under load.  Other modes go through structlog as usual.
     """
     if not _json_access:
-        _access_logger.info("request", **fields)
+        _access_logger.info("request", request_id=request_id, **fields)
         return
     line = {
         "request_id": request_id,
